@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+
+from kaohe.org.models import Department, Unit
+
+from .choices import Role
+from .models import User
+
+LOGIN_FAILED = "用户名或密码不正确。"
+ACCOUNT_DISABLED = "该账号已停用，请联系安全管理员。"
+
+
+class LoginForm(AuthenticationForm):
+    # One message for an unknown user and a wrong password, so usernames cannot be probed (IA-5).
+    error_messages = {"invalid_login": LOGIN_FAILED, "inactive": ACCOUNT_DISABLED}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "用户名"
+        self.fields["password"].label = "密码"
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "原密码不正确。",
+        "password_mismatch": "两次输入的新密码不一致。",
+    }
+
+
+class UserForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A security admin's form for creating or editing an account."""
+
+    password = forms.CharField(
+        label="初始密码", widget=forms.PasswordInput(render_value=False), required=False, strip=False,
+        help_text="新建账号时必填；编辑时留空表示不修改。",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "role", "unit", "department", "is_active"]
+        labels = {"username": "用户名", "is_active": "启用"}
+        help_texts = {"username": "字母、数字和 @/./+/-/_，不区分大小写。"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.assessed()  # type: ignore[attr-defined]
+        self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
+        self.fields["role"].choices = Role.choices  # type: ignore[attr-defined]
+        if self.instance.pk is None:
+            self.fields["password"].required = True
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("该用户名已被使用（用户名不区分大小写）。")
+        return username

@@ -1,0 +1,168 @@
+"""Log-in, log-out, own password, and the security admin's account management."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth import update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kaohe.core.exceptions import ApplicationError
+
+from . import services
+from .access import access_user
+from .forms import LoginForm, OwnPasswordForm, UserForm
+from .models import User
+from .permissions import public, requires
+
+LOCKED_MESSAGE = "该账号连续 {limit} 次登录失败，已被锁定 {minutes} 分钟。请稍后再试，或联系安全管理员解锁。"
+
+
+def locked_message() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return LOCKED_MESSAGE.format(limit=settings.AXES_FAILURE_LIMIT, minutes=minutes)
+
+
+class KaoheLoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        services.login_record(user=form.get_user())  # type: ignore[arg-type]
+        return response
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        services.login_failure_record(username=str(form.data.get("username", "")))
+        return super().form_invalid(form)
+
+
+login_view = public(KaoheLoginView.as_view())
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None) -> HttpResponse:
+    """What axes answers for a locked username: the login page with a clear Chinese message."""
+    username = str(request.POST.get("username", ""))
+    services.login_failure_record(username=username, locked=True)
+    form = LoginForm(request)
+    return render(request, "accounts/login.html", {"form": form, "locked_message": locked_message()}, status=403)
+
+
+@requires("account.self")
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.logout_record(user=request.user)  # type: ignore[arg-type]
+    return auth_views.LogoutView.as_view()(request)
+
+
+@requires("account.self")
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = OwnPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_change_own_password(user=user, new_password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, user)
+        messages.success(request, "密码已修改。")
+        return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@requires("users.manage")
+def user_list(request: HttpRequest) -> HttpResponse:
+    from axes.models import AccessAttempt
+
+    users = User.objects.select_related("unit", "department").order_by("role", "username")
+    locked = {
+        a.username.lower()
+        for a in AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+        if a.username
+    }
+    rows = [(u, u.username.lower() in locked) for u in users]
+    return render(request, "accounts/user_list.html", {"rows": rows})
+
+
+@requires("users.manage")
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.user_create(
+                username=data["username"],
+                password=data["password"],
+                role=data["role"],
+                full_name=data["full_name"],
+                unit_id=data["unit"].pk if data["unit"] else None,
+                department_id=data["department"].pk if data["department"] else None,
+                is_active=data["is_active"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已创建账号 {data['username']}。")
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "title": "新建账号"})
+
+
+@requires("users.manage")
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = access_user(request.user, pk)  # type: ignore[arg-type]
+    form = UserForm(request.POST or None, instance=User.objects.get(pk=target.pk))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.user_update(
+                user=target,
+                by=request.user,  # type: ignore[arg-type]
+                data={k: data[k] for k in ("username", "full_name", "role", "unit", "department", "is_active")},
+                password=data.get("password") or "",
+            )
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, f"已保存账号 {target.username}。")
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "title": f"编辑账号 {target.username}"})
+
+
+@requires("users.manage")
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    target = access_user(request.user, pk)  # type: ignore[arg-type]
+    try:
+        services.user_unlock(user=target, by=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已解除账号 {target.username} 的锁定。")
+    return HttpResponseRedirect(reverse("accounts:user_list"))
+
+
+def _attach_errors(form: UserForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        # Only the password validators raise a plain list of messages.
+        form.add_error("password", exc.messages)
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """Lockout counts per username regardless of case, as log-in itself ignores case."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(username).strip().lower()

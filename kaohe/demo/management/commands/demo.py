@@ -1,0 +1,30 @@
+"""`kaohe demo [--reset]`: load the demo district into an empty database and print its accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from kaohe.demo import services
+
+
+class Command(BaseCommand):
+    help = "加载演示区（云溪区）数据；数据库非空时不重复加载。--reset 清空后重新加载。"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--reset", action="store_true", help="清空数据库后重新加载演示数据")
+
+    def handle(self, *args: Any, reset: bool, **options: Any) -> None:
+        if reset:
+            call_command("flush", interactive=False, verbosity=0)
+        if services.demo_is_loaded():
+            self.stdout.write("数据库已有数据，未重复加载演示区（如需重建请使用 kaohe demo --reset）。")
+        else:
+            services.demo_load()
+            self.stdout.write("已加载演示区：云溪区（10 个镇、4 个街道，2 个考核分组）。")
+        self.stdout.write("")
+        self.stdout.write(f"演示账号（密码均为 {services.demo_password()}）：")
+        for user in services.demo_accounts():
+            self.stdout.write(f"  {user.get_role_display():<10}\t{user.username:<12}\t{user.full_name}\t{user.scope_label}")

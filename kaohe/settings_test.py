@@ -1,0 +1,27 @@
+"""Test settings: PostgreSQL by default (the production database); KAOHE_TEST_DB=sqlite for the smoke set."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789abcdef")
+
+from .settings import *  # noqa: E402,F403
+from .settings import _database_from_url  # noqa: E402
+
+if os.environ.get("KAOHE_TEST_DB", "postgres") == "sqlite":
+    DATABASES = {"default": _database_from_url("sqlite:///" + str(VAR_DIR / "test.sqlite3"))}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-smoke.sqlite3")}  # noqa: F405
+else:
+    DATABASES = {
+        "default": _database_from_url(os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
+    }
+
+# Hashing with Argon2 costs ~50 ms a user; tests create hundreds. Production keeps Argon2 (tested).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

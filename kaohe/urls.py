@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from kaohe.accounts import views as account_views
+from kaohe.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("login/", account_views.login_view, name="login"),
+    path("logout/", account_views.logout_view, name="logout"),
+    path("accounts/", include("kaohe.accounts.urls")),
+    path("org/", include("kaohe.org.urls")),
+    path("manage/", include("kaohe.core.urls")),
+]
+
+handler404 = "kaohe.web.views.page_not_found"
+handler500 = "kaohe.web.views.server_error"

@@ -1,0 +1,31 @@
+"""The left menu, built from the user's permissions so nobody sees a link he may not open."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from kaohe.accounts.permissions import role_has
+
+MENU: list[tuple[str, str, str]] = [
+    ("首页", "home", "home.view"),
+    ("组织机构", "org:tree", "org.view"),
+    ("用户与权限", "accounts:user_list", "users.manage"),
+    ("审计日志", "core:changelog_list", "audit.view"),
+    ("系统状态", "core:system_status", "system.view"),
+    ("修改密码", "accounts:password_change", "account.self"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": []}
+    path = request.path
+    items = []
+    for label, name, permission in MENU:
+        if role_has(user.role, permission):
+            url = reverse(name)
+            active = path == url if url == "/" else path.startswith(url)
+            items.append({"label": label, "url": url, "active": active})
+    return {"menu": items}
