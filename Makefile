@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: demo test bench lint types lock env env-dev assets clean
+.PHONY: demo test bench lint types lock env env-dev assets clean system-deps
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,11 @@ lint: env-dev
 types: env-dev
 	$(BIN)/mypy kaohe benchmarks
 
-test: env-dev lint types
+system-deps:
+	scripts/system_deps.sh
+
+test: env-dev system-deps lint types
+	scripts/postgres_up.sh
 	KAOHE_TEST_DB=sqlite $(BIN)/pytest -m smoke -q -p no:cacheprovider
 	$(BIN)/pytest -q -p no:cacheprovider
 

@@ -1,6 +1,6 @@
 """The `kaohe` console script: Django's management commands with Kaohe's settings preset.
 
-    kaohe migrate | demo [--reset] | serve [--host --port] | createadmin USERNAME | …
+kaohe migrate | demo [--reset] | serve [--host --port] | createadmin USERNAME | …
 """
 
 from __future__ import annotations

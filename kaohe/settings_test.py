@@ -6,10 +6,11 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789abcdef")
 
-from .settings import *  # noqa: E402,F403
-from .settings import _database_from_url  # noqa: E402
+from .settings import *  # noqa: F403
+from .settings import _database_from_url
 
 if os.environ.get("KAOHE_TEST_DB", "postgres") == "sqlite":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
     DATABASES = {"default": _database_from_url("sqlite:///" + str(VAR_DIR / "test.sqlite3"))}  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-smoke.sqlite3")}  # noqa: F405
 else:

@@ -36,7 +36,10 @@ class UserForm(forms.ModelForm):  # type: ignore[type-arg]
     """A security admin's form for creating or editing an account."""
 
     password = forms.CharField(
-        label="初始密码", widget=forms.PasswordInput(render_value=False), required=False, strip=False,
+        label="初始密码",
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        strip=False,
         help_text="新建账号时必填；编辑时留空表示不修改。",
     )
 

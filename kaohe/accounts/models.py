@@ -25,7 +25,12 @@ class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=32, blank=True)
     role = models.CharField("角色", max_length=32, choices=Role.choices)
     unit = models.ForeignKey(
-        "org.Unit", verbose_name="所属乡镇（街道）", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        "org.Unit",
+        verbose_name="所属乡镇（街道）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     department = models.ForeignKey(
         "org.Department", verbose_name="所属部门", null=True, blank=True, on_delete=models.PROTECT, related_name="users"

@@ -12,7 +12,8 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from .choices import Role
 
@@ -42,7 +43,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUDIT_ADMIN: frozenset({"home.view", "account.self", "audit.view"}),
 }
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
 def role_has(role: str, permission: str) -> bool:
@@ -56,7 +57,7 @@ def requires(permission: str) -> Callable[[V], V]:
 
     def decorator(view: V) -> V:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not user.is_authenticated or not role_has(getattr(user, "role", ""), permission):
                 raise Http404("页面不存在或您无权访问。")

@@ -71,7 +71,7 @@ def user_unlock(*, user: User, by: User, reason: str) -> int:
 
     if not reason.strip():
         raise ApplicationError("解除锁定必须填写原因。")
-    cleared = reset(username=user.username.lower())
+    cleared = int(reset(username=user.username.lower()))
     changelog_record(action=ChangeAction.UNLOCK, by=by, obj=user, reason=reason)
     return cleared
 

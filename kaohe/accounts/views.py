@@ -6,10 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -37,7 +38,7 @@ class KaoheLoginView(auth_views.LoginView):
 
     def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_valid(form)
-        services.login_record(user=form.get_user())  # type: ignore[arg-type]
+        services.login_record(user=form.get_user())
         return response
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
@@ -58,9 +59,9 @@ def locked_out(request: HttpRequest, response: HttpResponse | None = None, crede
 
 @requires("account.self")
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: HttpRequest) -> HttpResponseBase:
     if request.user.is_authenticated:
-        services.logout_record(user=request.user)  # type: ignore[arg-type]
+        services.logout_record(user=request.user)
     return auth_views.LogoutView.as_view()(request)
 
 

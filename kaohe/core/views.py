@@ -47,6 +47,9 @@ def system_status(request: HttpRequest) -> HttpResponse:
         ("时区", settings.TIME_ZONE),
         ("调试模式", "开启" if settings.DEBUG else "关闭"),
         ("会话空闲超时", f"{settings.SESSION_COOKIE_AGE // 60} 分钟"),
-        ("登录失败锁定", f"{settings.AXES_FAILURE_LIMIT} 次失败后锁定 {int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} 分钟"),
+        (
+            "登录失败锁定",
+            f"{settings.AXES_FAILURE_LIMIT} 次失败后锁定 {int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} 分钟",
+        ),
     ]
     return render(request, "core/system_status.html", {"info": info})

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from kaohe.accounts.models import User
 
 # Stable codes: they appear in Excel templates, imports, URLs and the API, and never change.
-code_validator = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", "编码只能包含字母、数字、下划线和连字符，最长 32 位。")
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", "编码只能包含字母、数字、下划线和连字符，最长 32 位。"
+)
 
 
 class UnitGroup(BaseModel):

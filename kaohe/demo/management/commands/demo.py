@@ -27,4 +27,6 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {services.demo_password()}）：")
         for user in services.demo_accounts():
-            self.stdout.write(f"  {user.get_role_display():<10}\t{user.username:<12}\t{user.full_name}\t{user.scope_label}")
+            self.stdout.write(
+                f"  {user.get_role_display():<10}\t{user.username:<12}\t{user.full_name}\t{user.scope_label}"
+            )

@@ -29,4 +29,5 @@ class Command(BaseCommand):
             "--timeout", "60",
             "--graceful-timeout", "10",
         ]  # fmt: skip
-        os.execv(sys.executable, argv)
+        # Replace this process so signals from the operator (Ctrl+C, systemd) reach gunicorn directly.
+        os.execv(sys.executable, argv)  # noqa: S606

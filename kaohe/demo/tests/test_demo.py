@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import TestCase, TransactionTestCase
+
+from kaohe.accounts.choices import Role
+from kaohe.accounts.models import User
+from kaohe.org.models import Department, Unit, UnitGroup
+
+
+def run_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.smoke
+class DemoCommandTests(TestCase):
+
+    def test_it_loads_the_district_and_prints_one_account_per_role(self) -> None:
+        output = run_demo()
+        self.assertEqual(Unit.objects.assessed().count(), 14)
+        self.assertEqual(UnitGroup.objects.count(), 2)
+        self.assertGreaterEqual(Department.objects.count(), 4)
+        self.assertEqual(sorted(User.objects.values_list("role", flat=True)), sorted(r.value for r in Role))
+        for user in User.objects.all():
+            self.assertIn(user.username, output)
+        self.assertIn("Kaohe@2026demo", output)
+
+    def test_it_does_not_load_twice(self) -> None:
+        run_demo()
+        output = run_demo()
+        self.assertIn("未重复加载", output)
+        self.assertEqual(Unit.objects.assessed().count(), 14)
+
+
+@pytest.mark.smoke
+class DemoResetTests(TransactionTestCase):
+    # --reset flushes the database, which PostgreSQL refuses inside a test's wrapping transaction.
+    def test_it_is_deterministic(self) -> None:
+        run_demo()
+        first = list(Unit.objects.order_by("code").values_list("code", "name", "kind", "group__code", "parent__code"))
+        run_demo("--reset")
+        second = list(Unit.objects.order_by("code").values_list("code", "name", "kind", "group__code", "parent__code"))
+        self.assertEqual(first, second)
