@@ -17,6 +17,8 @@ else:
     DATABASES = {
         "default": _database_from_url(os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"))
     }
+    # Two checkouts testing at once on one server must not share the throw-away test database.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KAOHE_TEST_DB_NAME", "test_kaohe")}
 
 # Hashing with Argon2 costs ~50 ms a user; tests create hundreds. Production keeps Argon2 (tested).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
