@@ -62,7 +62,7 @@ test: env-dev system-deps lint types
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: env-dev
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH)
 
 # Regenerate the lock files after editing pyproject.toml.
 lock: $(UV)
