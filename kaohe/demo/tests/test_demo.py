@@ -19,7 +19,6 @@ def run_demo(*args: str) -> str:
 
 @pytest.mark.smoke
 class DemoCommandTests(TestCase):
-
     def test_it_loads_the_district_and_prints_one_account_per_role(self) -> None:
         output = run_demo()
         self.assertEqual(Unit.objects.assessed().count(), 14)
