@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "kaohe.org",
     "kaohe.accounts",
     "kaohe.web",
+    "kaohe.schemes",
+    "kaohe.collection",
     "kaohe.demo",
 ]
 
@@ -230,3 +232,10 @@ KAOHE_DEMO_PASSWORD = env_str("KAOHE_DEMO_PASSWORD", "Kaohe@2026demo")
 # Lockout is by username on purpose: a township office sits behind one NAT address, and locking by IP
 # would lock every clerk of the township out when one of them mistypes.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Evidence files (佐证材料) are private: stored under var/media and served only through permission-checked
+# views, never as public static files.
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024

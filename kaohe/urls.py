@@ -10,6 +10,8 @@ urlpatterns = [
     path("logout/", account_views.logout_view, name="logout"),
     path("accounts/", include("kaohe.accounts.urls")),
     path("org/", include("kaohe.org.urls")),
+    path("schemes/", include("kaohe.schemes.urls")),
+    path("data/", include("kaohe.collection.urls")),
     path("manage/", include("kaohe.core.urls")),
 ]
 

@@ -23,21 +23,40 @@ PERMISSION_LABELS: dict[str, str] = {
     "home.view": "首页",
     "account.self": "本人账户",
     "org.view": "查看组织机构",
+    "scheme.view": "查看考核方案与目标",
+    "scheme.manage": "编制与发布考核方案",
+    "target.adjust": "申请任务调整",
+    "target.decide": "审批任务调整",
+    "items.propose": "提出加扣分与否决",
+    "items.decide": "审批加扣分与否决",
+    "data.view": "查看填报数据",
+    "data.enter": "填报与提交数据",
+    "data.review": "审核数据（通过或退回）",
+    "data.unlock": "解锁已审核数据",
     "users.manage": "用户与权限管理",
     "audit.view": "查看审计日志",
     "system.view": "系统配置与状态",
 }
 
-_BUSINESS = {"home.view", "account.self", "org.view"}
+_BUSINESS = frozenset({"home.view", "account.self", "org.view", "scheme.view", "data.view"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.DISTRICT_ADMIN: frozenset(_BUSINESS),
-    Role.DEPT_OFFICER: frozenset(_BUSINESS),
-    Role.TOWNSHIP_CLERK: frozenset(_BUSINESS),
-    Role.TOWNSHIP_LEADER: frozenset(_BUSINESS),
-    Role.DISTRICT_REVIEWER: frozenset(_BUSINESS),
-    Role.DISTRICT_LEADER: frozenset(_BUSINESS),
-    Role.SUPERVISOR: frozenset(_BUSINESS),
+    Role.DISTRICT_ADMIN: _BUSINESS
+    | {
+        "scheme.manage",
+        "target.adjust",
+        "target.decide",
+        "items.propose",
+        "items.decide",
+        "data.review",
+        "data.unlock",
+    },
+    Role.DEPT_OFFICER: _BUSINESS | {"data.enter", "target.adjust", "items.propose"},
+    Role.TOWNSHIP_CLERK: _BUSINESS | {"data.enter"},
+    Role.TOWNSHIP_LEADER: _BUSINESS | {"data.enter", "target.adjust"},
+    Role.DISTRICT_REVIEWER: _BUSINESS | {"data.review"},
+    Role.DISTRICT_LEADER: _BUSINESS,
+    Role.SUPERVISOR: _BUSINESS,
     Role.SYSTEM_ADMIN: frozenset({"home.view", "account.self", "system.view"}),
     Role.SECURITY_ADMIN: frozenset({"home.view", "account.self", "users.manage"}),
     Role.AUDIT_ADMIN: frozenset({"home.view", "account.self", "audit.view"}),

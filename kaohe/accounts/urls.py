@@ -8,6 +8,6 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
-    path("users/<int:pk>/", views.user_edit, name="user_edit"),
-    path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
+    path("users/<int:user_id>/", views.user_edit, name="user_edit"),
+    path("users/<int:user_id>/unlock/", views.user_unlock, name="user_unlock"),
 ]

@@ -121,8 +121,8 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @requires("users.manage")
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    target = access_user(request.user, pk)  # type: ignore[arg-type]
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = access_user(request.user, user_id)  # type: ignore[arg-type]
     form = UserForm(request.POST or None, instance=User.objects.get(pk=target.pk))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -143,8 +143,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("users.manage")
 @require_POST
-def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    target = access_user(request.user, pk)  # type: ignore[arg-type]
+def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = access_user(request.user, user_id)  # type: ignore[arg-type]
     try:
         services.user_unlock(user=target, by=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
     except ApplicationError as exc:

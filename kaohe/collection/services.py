@@ -1,0 +1,243 @@
+"""The review workflow: draft → submitted → approved (locked) / returned → corrected → resubmitted.
+
+Only the data owner (the township for self-reported figures, the department for its own) edits figures;
+a reviewer approves or returns with a reason and never edits. Saves carry the version they were based
+on, so a stale form changes nothing ("已被他人修改，请刷新"). Every change is in the change log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kaohe.accounts.choices import Role
+from kaohe.core.choices import ChangeAction
+from kaohe.core.exceptions import ApplicationError
+from kaohe.core.services import changelog_record
+from kaohe.org.models import Department, Unit
+from kaohe.schemes.choices import DataSource
+from kaohe.schemes.models import Indicator, Scheme
+
+from .choices import EDITABLE, SubmissionStatus
+from .models import Submission, Value
+from .quality import Entry, Issue, check_entries
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from kaohe.accounts.models import User
+
+STALE = "已被他人修改，请刷新页面后重新填写。"
+LOCKED = "本期数据已{status}，不能修改。"
+NOT_OWNER = "只有数据责任单位可以填报或提交本期数据。"
+NOT_REVIEWER = "只有区审核员或区考核办可以审核。"
+NOT_SUBMITTED = "只能审核已提交的数据（当前状态：{status}）。"
+REASON_REQUIRED = "请填写{what}原因。"
+NOT_PUBLISHED = "{year}年考核方案尚未发布，暂不能填报。"
+BLOCKED = "数据未通过校验，不能提交：{problems}"
+NOT_APPROVED = "只有已审核的数据需要解锁（当前状态：{status}）。"
+
+
+class StaleVersion(ApplicationError):
+    """The form was based on an older version of the submission."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    amount: Decimal | None
+    is_revision: bool = False
+    note: str = ""
+    evidence: UploadedFile | None = None
+
+
+def owner_indicators(submission: Submission) -> list[Indicator]:
+    """The indicators this submission carries: the township's self-reported ones, or one department's."""
+    rows = Indicator.objects.filter(scheme=submission.scheme).select_related("part_of", "owner")
+    if submission.owner_id is None:
+        rows = rows.filter(source=DataSource.SELF_REPORTED)
+    else:
+        rows = rows.filter(owner_id=submission.owner_id).exclude(source=DataSource.SELF_REPORTED)
+    return list(rows.order_by("sort_order", "code"))
+
+
+def may_edit(user: User, submission: Submission) -> bool:
+    """The data owner: the township's own users for self-reports, the department's officer for its data."""
+    if submission.owner_id is None:
+        return user.role in (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER) and user.unit_id == submission.unit_id
+    return user.role == Role.DEPT_OFFICER and user.department_id == submission.owner_id
+
+
+def may_review(user: User) -> bool:
+    return user.role in (Role.DISTRICT_REVIEWER, Role.DISTRICT_ADMIN)
+
+
+@transaction.atomic
+def submission_open(*, scheme: Scheme, unit: Unit, month: int, owner: Department | None) -> Submission:
+    """The submission for (unit, month, owner), created empty on first use."""
+    if not scheme.is_published:
+        raise ApplicationError(NOT_PUBLISHED.format(year=scheme.year))
+    if not 1 <= month <= 12:
+        raise ApplicationError("月份须在1到12之间。")
+    submission, _ = Submission.objects.get_or_create(scheme=scheme, unit=unit, month=month, owner=owner)
+    return submission
+
+
+def _lock(submission: Submission, expected_version: int | None) -> Submission:
+    locked = Submission.objects.select_for_update().select_related("scheme", "unit", "owner").get(pk=submission.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(STALE)
+    return locked
+
+
+@transaction.atomic
+def values_save(
+    *,
+    submission: Submission,
+    changes: Mapping[str, Change],
+    by: User,
+    expected_version: int | None,
+    reason: str = "",
+) -> Submission:
+    """Save figures (by indicator code) into an editable submission; one version step, one log row each."""
+    if not may_edit(by, submission):
+        raise ApplicationError(NOT_OWNER)
+    locked = _lock(submission, expected_version)
+    if locked.status not in EDITABLE:
+        raise ApplicationError(LOCKED.format(status=locked.get_status_display()))
+    indicators = {i.code: i for i in owner_indicators(locked)}
+    unknown = sorted(set(changes) - set(indicators))
+    if unknown:
+        raise ApplicationError(f"本表不包含指标：{'、'.join(unknown)}。")
+    existing = {v.indicator.code: v for v in locked.values.select_related("indicator")}
+    changed = 0
+    for code, change in changes.items():
+        current = existing.get(code)
+        if change.amount is None:
+            if current is not None:
+                changelog_record(
+                    action=ChangeAction.DELETE, by=by, obj=current, before={"amount": current.amount}, reason=reason
+                )
+                current.delete()
+                changed += 1
+            continue
+        before = _value_state(current) if current else None
+        value = current or Value(submission=locked, indicator=indicators[code], entered_by=by)
+        value.amount, value.is_revision, value.note = change.amount, change.is_revision, change.note.strip()
+        if change.evidence is not None:
+            value.evidence = change.evidence
+        after = _value_state(value)
+        if before == after and change.evidence is None:
+            continue
+        value.entered_by = by
+        value.full_clean(exclude=["submission"])
+        value.save()
+        changelog_record(
+            action=ChangeAction.UPDATE if before else ChangeAction.CREATE, by=by, obj=value,
+            object_repr=f"{locked.unit} {indicators[code].name} 1-{locked.month}月",
+            before=before, after=after, reason=reason,
+        )  # fmt: skip
+        changed += 1
+    if changed:
+        Submission.objects.filter(pk=locked.pk).update(version=F("version") + 1, updated_at=timezone.now())
+        locked.refresh_from_db()
+    return locked
+
+
+def _value_state(value: Value) -> dict[str, object]:
+    return {
+        "amount": str(value.amount),
+        "is_revision": value.is_revision,
+        "note": value.note,
+        "evidence": value.evidence.name if value.evidence else "",
+    }
+
+
+def submission_check(submission: Submission) -> list[Issue]:
+    """The data-quality problems of the submission as saved."""
+    indicators = owner_indicators(submission)
+    entries = {
+        v.indicator.code: Entry(v.amount, v.is_revision, v.note, bool(v.evidence))
+        for v in submission.values.select_related("indicator")
+    }
+    return check_entries(
+        scheme=submission.scheme, unit=submission.unit, month=submission.month, indicators=indicators, entries=entries
+    )
+
+
+@transaction.atomic
+def submission_submit(*, submission: Submission, by: User, expected_version: int | None = None) -> Submission:
+    """Hand the figures in for review, once they pass every blocking check."""
+    if not may_edit(by, submission):
+        raise ApplicationError(NOT_OWNER)
+    locked = _lock(submission, expected_version)
+    if locked.status not in EDITABLE:
+        raise ApplicationError(LOCKED.format(status=locked.get_status_display()))
+    blocking = [i for i in submission_check(locked) if i.blocking]
+    if blocking:
+        raise ApplicationError(
+            BLOCKED.format(problems="；".join(i.message for i in blocking)), extra={"issues": blocking}
+        )
+    return _transition(locked, SubmissionStatus.SUBMITTED, by, ChangeAction.SUBMIT, "")
+
+
+@transaction.atomic
+def submission_approve(*, submission: Submission, by: User) -> Submission:
+    """Accept and lock the figures: from now on they change only through an unlock."""
+    if not may_review(by):
+        raise ApplicationError(NOT_REVIEWER)
+    locked = _lock(submission, None)
+    if locked.status != SubmissionStatus.SUBMITTED:
+        raise ApplicationError(NOT_SUBMITTED.format(status=locked.get_status_display()))
+    return _transition(locked, SubmissionStatus.APPROVED, by, ChangeAction.APPROVE, "")
+
+
+@transaction.atomic
+def submission_return(*, submission: Submission, reason: str, by: User) -> Submission:
+    """Send the figures back to their owner with the reason; the reviewer never edits them."""
+    if not may_review(by):
+        raise ApplicationError(NOT_REVIEWER)
+    if not reason.strip():
+        raise ApplicationError(REASON_REQUIRED.format(what="退回"))
+    locked = _lock(submission, None)
+    if locked.status != SubmissionStatus.SUBMITTED:
+        raise ApplicationError(NOT_SUBMITTED.format(status=locked.get_status_display()))
+    return _transition(locked, SubmissionStatus.RETURNED, by, ChangeAction.RETURN, reason.strip())
+
+
+@transaction.atomic
+def submission_unlock(*, submission: Submission, reason: str, by: User) -> Submission:
+    """Reopen approved figures for correction (district admin only, with a reason)."""
+    if by.role != Role.DISTRICT_ADMIN:
+        raise ApplicationError("只有区考核办可以解锁已审核的数据。")
+    if not reason.strip():
+        raise ApplicationError(REASON_REQUIRED.format(what="解锁"))
+    locked = _lock(submission, None)
+    if locked.status != SubmissionStatus.APPROVED:
+        raise ApplicationError(NOT_APPROVED.format(status=locked.get_status_display()))
+    return _transition(locked, SubmissionStatus.RETURNED, by, ChangeAction.UNLOCK, f"解锁：{reason.strip()}")
+
+
+def _transition(submission: Submission, status: str, by: User, action: str, reason: str) -> Submission:
+    before = {"status": submission.status, "version": submission.version}
+    now = timezone.now()
+    submission.status = status
+    submission.version += 1
+    if status == SubmissionStatus.SUBMITTED:
+        submission.submitted_by, submission.submitted_at = by, now
+        submission.first_submitted_at = submission.first_submitted_at or now
+        submission.return_reason = ""
+    elif status in (SubmissionStatus.APPROVED, SubmissionStatus.RETURNED):
+        submission.reviewed_by, submission.reviewed_at = by, now
+        submission.return_reason = reason if status == SubmissionStatus.RETURNED else ""
+    submission.save()
+    changelog_record(
+        action=action, by=by, obj=submission, before=before,
+        after={"status": submission.status, "version": submission.version}, reason=reason,
+    )  # fmt: skip
+    return submission

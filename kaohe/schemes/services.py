@@ -1,0 +1,372 @@
+"""Writes of the scheme: set up in draft, publish (freeze), then change targets only by adjustment.
+
+Rules, plan curves and grade rules are validated by the scoring engine's parser when they are stored,
+so a bad rule is refused with a Chinese message naming the field, never discovered at scoring time.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kaohe.core.choices import ChangeAction
+from kaohe.core.exceptions import ApplicationError
+from kaohe.core.services import changelog_record, snapshot
+from kaohe.org.models import Unit
+from kaohe.scoring.errors import RuleError
+from kaohe.scoring.parse import grade_rule_from_dict, plan_curve_from_list, rule_from_dict
+from kaohe.scoring.types import needs_target
+
+from .choices import ItemKind, RequestStatus, SchemeStatus
+from .models import Category, GroupWeight, Indicator, ItemRecord, ItemType, Scheme, Target, TargetAdjustment
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from kaohe.accounts.models import User
+
+SCHEME_FROZEN = "{year}年考核方案已发布，不能直接修改；目标变更请提交任务调整。"
+SCHEME_NOT_PUBLISHED = "{year}年考核方案尚未发布，请直接修改目标，无需任务调整。"
+TARGET_NOT_POSITIVE = "目标值须大于0（收到 {amount}）。没有任务的单位请不设目标。"
+STAGES_DECREASE = "分期目标须逐期不减：{a}月 {x}，{b}月 {y}。"
+STAGE_EXCEEDS = "{month}月的分期目标 {amount} 超过年度目标 {annual}。"
+ADJUSTMENT_DECIDED = "该任务调整已处理，不能重复审批。"
+REASON_REQUIRED = "请填写理由。"
+
+INDICATOR_FIELDS = (
+    "code", "name", "unit", "kind", "direction", "owner", "source", "frequency", "plan_curve",
+    "interpolate_stages", "counts_for_schedule", "rule", "weight", "part_of", "requires_evidence",
+    "decimal_places", "category",
+)  # fmt: skip
+
+
+def _ensure_draft(scheme: Scheme) -> None:
+    if scheme.is_published:
+        raise ApplicationError(SCHEME_FROZEN.format(year=scheme.year))
+
+
+def _validate_rule_fields(*, rule: Any, plan_curve: Any) -> None:
+    errors: dict[str, str] = {}
+    if rule is not None:
+        try:
+            rule_from_dict(rule)
+        except RuleError as exc:
+            errors["rule"] = f"评分规则有误：{exc.message}"
+    if plan_curve is not None:
+        try:
+            plan_curve_from_list(plan_curve)
+        except RuleError as exc:
+            errors["plan_curve"] = f"分月计划有误：{exc.message}"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _log_create(obj: Any, fields: tuple[str, ...], by: User | None) -> None:
+    changelog_record(action=ChangeAction.CREATE, by=by, obj=obj, after=snapshot(obj, fields))
+
+
+@transaction.atomic
+def scheme_create(*, year: int, name: str, by: User | None, grade_rule: Any = None) -> Scheme:
+    if grade_rule is not None:
+        _validate_grade_rule(grade_rule)
+    scheme = Scheme(year=year, name=name, grade_rule=grade_rule)
+    scheme.full_clean()
+    scheme.save()
+    _log_create(scheme, ("year", "name", "grade_rule"), by)
+    return scheme
+
+
+def _validate_grade_rule(grade_rule: Any) -> None:
+    try:
+        grade_rule_from_dict(grade_rule)
+    except RuleError as exc:
+        raise ValidationError({"grade_rule": f"等次规则有误：{exc.message}"}) from None
+
+
+@transaction.atomic
+def category_create(*, scheme: Scheme, code: str, name: str, by: User | None, sort_order: int = 0) -> Category:
+    _ensure_draft(scheme)
+    category = Category(scheme=scheme, code=code, name=name, sort_order=sort_order)
+    category.full_clean()
+    category.save()
+    _log_create(category, ("code", "name"), by)
+    return category
+
+
+@transaction.atomic
+def indicator_create(*, scheme: Scheme, by: User | None, **fields: Any) -> Indicator:
+    """Add an indicator to a draft scheme; its rule and plan curve are validated by the engine."""
+    _ensure_draft(scheme)
+    _validate_rule_fields(rule=fields.get("rule"), plan_curve=fields.get("plan_curve"))
+    indicator = Indicator(scheme=scheme, **fields)
+    indicator.full_clean()
+    indicator.save()
+    _log_create(indicator, INDICATOR_FIELDS, by)
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(*, indicator: Indicator, data: Mapping[str, Any], by: User, reason: str = "") -> Indicator:
+    _ensure_draft(indicator.scheme)
+    merged_rule = data.get("rule", indicator.rule)
+    merged_curve = data.get("plan_curve", indicator.plan_curve)
+    _validate_rule_fields(rule=merged_rule, plan_curve=merged_curve)
+    before = snapshot(indicator, tuple(data))
+    for key, value in data.items():
+        setattr(indicator, key, value)
+    indicator.full_clean()
+    indicator.save()
+    changelog_record(
+        action=ChangeAction.UPDATE, by=by, obj=indicator, before=before, after=snapshot(indicator, tuple(data)),
+        reason=reason,
+    )  # fmt: skip
+    return indicator
+
+
+@transaction.atomic
+def group_weight_set(*, indicator: Indicator, group_id: int, weight: Decimal, by: User | None) -> GroupWeight:
+    _ensure_draft(indicator.scheme)
+    row, _ = GroupWeight.objects.update_or_create(indicator=indicator, group_id=group_id, defaults={"weight": weight})
+    row.full_clean()
+    changelog_record(action=ChangeAction.UPDATE, by=by, obj=row, after={"group": group_id, "weight": str(weight)})
+    return row
+
+
+def parse_amount(raw: object, field: str = "amount") -> Decimal:
+    try:
+        value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: f"“{raw}”不是有效的数字。"}) from None
+    if not value.is_finite():
+        raise ValidationError({field: f"“{raw}”不是有效的数字。"})
+    return value
+
+
+def clean_stages(stages: Mapping[Any, Any] | None, annual: Decimal) -> dict[str, str]:
+    """分期目标 as {"3": "1200", …}: months 1–12, non-decreasing, none above the annual target."""
+    result: dict[int, Decimal] = {}
+    for raw_month, raw_amount in (stages or {}).items():
+        try:
+            month = int(raw_month)
+        except (TypeError, ValueError):
+            raise ValidationError({"stages": f"分期目标的月份“{raw_month}”无效。"}) from None
+        if not 1 <= month <= 12:
+            raise ValidationError({"stages": f"分期目标的月份须在1到12之间（收到 {month}）。"})
+        amount = parse_amount(raw_amount, "stages")
+        if amount <= 0:
+            raise ValidationError({"stages": f"{month}月的分期目标须大于0。"})
+        if amount > annual:
+            raise ValidationError({"stages": STAGE_EXCEEDS.format(month=month, amount=amount, annual=annual)})
+        result[month] = amount
+    months = sorted(result)
+    for a, b in itertools.pairwise(months):
+        if result[b] < result[a]:
+            raise ValidationError({"stages": STAGES_DECREASE.format(a=a, x=result[a], b=b, y=result[b])})
+    return {str(m): str(result[m]) for m in months}
+
+
+def _clean_target(amount: Decimal, stretch: Decimal | None, stages: Mapping[Any, Any] | None) -> dict[str, str]:
+    if amount <= 0:
+        raise ValidationError({"amount": TARGET_NOT_POSITIVE.format(amount=amount)})
+    if stretch is not None and stretch < amount:
+        raise ValidationError({"stretch": "奋斗目标不能低于年度目标。"})
+    return clean_stages(stages, amount)
+
+
+@transaction.atomic
+def target_set(
+    *,
+    indicator: Indicator,
+    unit: Unit,
+    amount: Decimal,
+    by: User | None,
+    stretch: Decimal | None = None,
+    stages: Mapping[Any, Any] | None = None,
+) -> Target:
+    """Set a unit's target while the scheme is a draft (published schemes go through adjustments)."""
+    _ensure_draft(indicator.scheme)
+    clean = _clean_target(amount, stretch, stages)
+    target = Target.objects.filter(indicator=indicator, unit=unit).first()
+    before = snapshot(target, ("amount", "stretch", "stages")) if target else None
+    if target is None:
+        target = Target(indicator=indicator, unit=unit)
+    target.amount, target.stretch, target.stages = amount, stretch, clean
+    target.full_clean()
+    target.save()
+    changelog_record(
+        action=ChangeAction.UPDATE if before else ChangeAction.CREATE, by=by, obj=target, before=before,
+        after=snapshot(target, ("amount", "stretch", "stages")),
+    )  # fmt: skip
+    return target
+
+
+@transaction.atomic
+def target_remove(*, target: Target, by: User) -> None:
+    _ensure_draft(target.indicator.scheme)
+    before = snapshot(target, ("indicator", "unit", "amount", "stretch", "stages"))
+    changelog_record(action=ChangeAction.DELETE, by=by, obj=target, before=before)
+    target.delete()
+
+
+def scheme_problems(scheme: Scheme) -> list[str]:
+    """What stands in the way of publishing, in Chinese, one line each."""
+    problems: list[str] = []
+    indicators = list(scheme.indicators.select_related("owner").prefetch_related("group_weights"))
+    if not indicators:
+        return ["方案还没有指标。"]
+    assessed = list(Unit.objects.assessed().select_related("group"))
+    targets = set(Target.objects.filter(indicator__scheme=scheme).values_list("indicator_id", "unit_id"))
+    group_ids = {u.group_id for u in assessed}
+    for group_id in sorted(group_ids, key=lambda g: g or 0):
+        total = Decimal(0)
+        for ind in indicators:
+            override = next((gw.weight for gw in ind.group_weights.all() if gw.group_id == group_id), None)
+            total += ind.weight if override is None else override
+        if total != 100:
+            name = next((str(u.group) for u in assessed if u.group_id == group_id), "未分组")
+            problems.append(f"{name}的指标分值合计为 {total}，应为 100。")
+    for ind in indicators:
+        if ind.rule is None:
+            continue
+        try:
+            rule = rule_from_dict(ind.rule)
+        except RuleError as exc:
+            problems.append(f"指标“{ind.name}”的评分规则有误：{exc.message}")
+            continue
+        if needs_target(rule) and not any((ind.pk, u.pk) in targets for u in assessed):
+            problems.append(f"指标“{ind.name}”需要目标值，但尚未给任何乡镇下达目标。")
+    if scheme.grade_rule is not None:
+        try:
+            grade_rule_from_dict(scheme.grade_rule)
+        except RuleError as exc:
+            problems.append(f"等次规则有误：{exc.message}")
+    return problems
+
+
+@transaction.atomic
+def scheme_publish(*, scheme: Scheme, by: User) -> Scheme:
+    """Freeze the scheme: from now on targets change only through approved adjustments."""
+    scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
+    _ensure_draft(scheme)
+    problems = scheme_problems(scheme)
+    if problems:
+        raise ApplicationError("方案不能发布：" + "；".join(problems), extra={"problems": problems})
+    scheme.status = SchemeStatus.PUBLISHED
+    scheme.published_at = timezone.now()
+    scheme.published_by = by
+    scheme.save(update_fields=["status", "published_at", "published_by", "updated_at"])
+    changelog_record(
+        action=ChangeAction.PUBLISH, by=by, obj=scheme, before={"status": "draft"}, after={"status": "published"}
+    )
+    return scheme
+
+
+@transaction.atomic
+def target_adjustment_request(
+    *,
+    target: Target,
+    effective_month: int,
+    new_amount: Decimal,
+    reason: str,
+    by: User,
+    new_stages: Mapping[Any, Any] | None = None,
+    evidence: UploadedFile | None = None,
+) -> TargetAdjustment:
+    """Ask to change a published target from a given month on (任务调整), with reason and evidence."""
+    scheme = target.indicator.scheme
+    if not scheme.is_published:
+        raise ApplicationError(SCHEME_NOT_PUBLISHED.format(year=scheme.year))
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    if not 1 <= effective_month <= 12:
+        raise ValidationError({"effective_month": "生效月份须在1到12之间。"})
+    clean = _clean_target(new_amount, target.stretch, new_stages if new_stages is not None else target.stages)
+    adjustment = TargetAdjustment(
+        target=target, effective_month=effective_month, old_amount=target.amount, new_amount=new_amount,
+        old_stages=target.stages, new_stages=clean, reason=reason.strip(), requested_by=by,
+    )  # fmt: skip
+    if evidence is not None:
+        adjustment.evidence = evidence
+    adjustment.full_clean()
+    adjustment.save()
+    changelog_record(
+        action=ChangeAction.CREATE, by=by, obj=adjustment, object_repr=f"任务调整：{target}",
+        before={"amount": str(target.amount)}, after={"amount": str(new_amount), "effective_month": effective_month},
+        reason=reason,
+    )  # fmt: skip
+    return adjustment
+
+
+@transaction.atomic
+def target_adjustment_decide(*, adjustment: TargetAdjustment, approve: bool, by: User, note: str = "") -> Target:
+    """Approve (the target changes from the named month on) or reject an adjustment request."""
+    adjustment = TargetAdjustment.objects.select_for_update().select_related("target").get(pk=adjustment.pk)
+    if adjustment.status != RequestStatus.PENDING:
+        raise ApplicationError(ADJUSTMENT_DECIDED)
+    if not approve and not note.strip():
+        raise ValidationError({"decision_note": "驳回须填写意见。"})
+    target = Target.objects.select_for_update().get(pk=adjustment.target_id)
+    adjustment.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+    adjustment.decided_by, adjustment.decided_at, adjustment.decision_note = by, timezone.now(), note.strip()
+    adjustment.save()
+    if approve:
+        before = snapshot(target, ("amount", "stages"))
+        # The adjustment may be stale if another was approved meanwhile: apply its new value, keep its history.
+        target.amount, target.stages = adjustment.new_amount, adjustment.new_stages
+        target.version += 1
+        target.save(update_fields=["amount", "stages", "version", "updated_at"])
+        changelog_record(
+            action=ChangeAction.APPROVE, by=by, obj=target, before=before, after=snapshot(target, ("amount", "stages")),
+            reason=f"任务调整（{adjustment.effective_month}月起）：{adjustment.reason}",
+        )  # fmt: skip
+    else:
+        changelog_record(action=ChangeAction.RETURN, by=by, obj=adjustment, reason=note)
+    return target
+
+
+@transaction.atomic
+def item_type_create(*, scheme: Scheme, by: User | None, **fields: Any) -> ItemType:
+    _ensure_draft(scheme)
+    item = ItemType(scheme=scheme, **fields)
+    if item.kind == ItemKind.VETO and not item.veto_effect:
+        raise ValidationError({"veto_effect": "一票否决项须指定否决后果。"})
+    item.full_clean()
+    item.save()
+    _log_create(item, ("kind", "code", "name", "points", "cap", "veto_effect"), by)
+    return item
+
+
+@transaction.atomic
+def item_record_propose(
+    *, item_type: ItemType, unit: Unit, month: int, reason: str, by: User, points: Decimal | None = None
+) -> ItemRecord:
+    """A department proposes a bonus, deduction or veto for a unit; it counts once the admin approves."""
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    value = points if points is not None else (item_type.points or Decimal(0))
+    record = ItemRecord(item_type=item_type, unit=unit, month=month, points=value, reason=reason, proposed_by=by)
+    record.full_clean()
+    record.save()
+    _log_create(record, ("item_type", "unit", "month", "points", "reason"), by)
+    return record
+
+
+@transaction.atomic
+def item_record_decide(*, record: ItemRecord, approve: bool, by: User, note: str = "") -> ItemRecord:
+    record = ItemRecord.objects.select_for_update().get(pk=record.pk)
+    if record.status != RequestStatus.PENDING:
+        raise ApplicationError("该加扣分记录已处理。")
+    record.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
+    record.decided_by, record.decided_at = by, timezone.now()
+    record.save()
+    changelog_record(
+        action=ChangeAction.APPROVE if approve else ChangeAction.RETURN, by=by, obj=record, reason=note,
+        after={"status": record.status},
+    )  # fmt: skip
+    return record
