@@ -13,10 +13,15 @@ from kaohe.org.models import Unit
 
 OWN_UNIT = "qingshi"  # the demo's township clerk and leader belong here
 OTHER_UNIT = "baisha"
+DEMO_YEAR = demo.DEMO_YEAR
+DEMO_MONTH = demo.DEMO_MONTH  # the latest month with data in the demo
 
 
 class WorldTestCase(TestCase):
-    """TestCase with the demo district loaded once per class; `self.users[role]` is that role's user."""
+    """TestCase on the demo district (loaded once per test session by conftest.py).
+
+    `self.users[role]` is the demo's account of that role.
+    """
 
     users: ClassVar[dict[str, User]]
     own_unit: ClassVar[Unit]
@@ -24,8 +29,8 @@ class WorldTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        demo.demo_load()
-        cls.users = {u.role: u for u in User.objects.select_related("unit", "department")}
+        accounts = {a.username for a in demo.ACCOUNTS}
+        cls.users = {u.role: u for u in User.objects.filter(username__in=accounts).select_related("unit", "department")}
         cls.own_unit = Unit.objects.get(code=OWN_UNIT)
         cls.other_unit = Unit.objects.get(code=OTHER_UNIT)
 

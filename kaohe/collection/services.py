@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -19,17 +20,20 @@ from django.utils import timezone
 from kaohe.accounts.choices import Role
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
+from kaohe.core.models import ChangeLog
 from kaohe.core.services import changelog_record
 from kaohe.org.models import Department, Unit
-from kaohe.schemes.choices import DataSource
-from kaohe.schemes.models import Indicator, Scheme
+from kaohe.schemes.choices import DataSource, Frequency, IndicatorKind
+from kaohe.schemes.models import Indicator, Scheme, Target
+from kaohe.scoring.parse import rule_from_dict
+from kaohe.scoring.types import needs_target
 
 from .choices import EDITABLE, SubmissionStatus
 from .models import Submission, Value
 from .quality import Entry, Issue, check_entries
 
 if TYPE_CHECKING:
-    from django.core.files.uploadedfile import UploadedFile
+    from django.core.files import File
 
     from kaohe.accounts.models import User
 
@@ -53,17 +57,39 @@ class Change:
     amount: Decimal | None
     is_revision: bool = False
     note: str = ""
-    evidence: UploadedFile | None = None
+    evidence: File[bytes] | None = None
 
 
 def owner_indicators(submission: Submission) -> list[Indicator]:
-    """The indicators this submission carries: the township's self-reported ones, or one department's."""
+    """The indicators this submission carries: the township's self-reported ones, or one department's.
+
+    Left out: quarterly indicators off-quarter, annual ones before December, and indicators that need
+    a target where this township has none (无任务).
+    """
     rows = Indicator.objects.filter(scheme=submission.scheme).select_related("part_of", "owner")
     if submission.owner_id is None:
         rows = rows.filter(source=DataSource.SELF_REPORTED)
     else:
         rows = rows.filter(owner_id=submission.owner_id).exclude(source=DataSource.SELF_REPORTED)
-    return list(rows.order_by("sort_order", "code"))
+    with_target = set(Target.objects.filter(unit_id=submission.unit_id).values_list("indicator_id", flat=True))
+    return [
+        ind
+        for ind in rows.order_by("sort_order", "code")
+        if evaluated_in(ind, submission.month) and (ind.pk in with_target or not indicator_needs_target(ind))
+    ]
+
+
+def evaluated_in(indicator: Indicator, month: int) -> bool:
+    """Quarterly indicators report at months 3, 6, 9, 12; annual ones at 12 only."""
+    if indicator.frequency == Frequency.QUARTERLY:
+        return month % 3 == 0
+    if indicator.frequency == Frequency.ANNUAL or indicator.kind == IndicatorKind.ANNUAL:
+        return month == 12
+    return True
+
+
+def indicator_needs_target(indicator: Indicator) -> bool:
+    return needs_target(rule_from_dict(indicator.rule)) if indicator.rule is not None else False
 
 
 def may_edit(user: User, submission: Submission) -> bool:
@@ -89,7 +115,9 @@ def submission_open(*, scheme: Scheme, unit: Unit, month: int, owner: Department
 
 
 def _lock(submission: Submission, expected_version: int | None) -> Submission:
-    locked = Submission.objects.select_for_update().select_related("scheme", "unit", "owner").get(pk=submission.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side (owner) of the outer join.
+    rows = Submission.objects.select_for_update(of=("self",)).select_related("scheme", "unit", "owner")
+    locked = rows.get(pk=submission.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(STALE)
     return locked
@@ -181,7 +209,7 @@ def submission_submit(*, submission: Submission, by: User, expected_version: int
     blocking = [i for i in submission_check(locked) if i.blocking]
     if blocking:
         raise ApplicationError(
-            BLOCKED.format(problems="；".join(i.message for i in blocking)), extra={"issues": blocking}
+            BLOCKED.format(problems="；".join(i.message.rstrip("。") for i in blocking)), extra={"issues": blocking}
         )
     return _transition(locked, SubmissionStatus.SUBMITTED, by, ChangeAction.SUBMIT, "")
 
@@ -241,3 +269,61 @@ def _transition(submission: Submission, status: str, by: User, action: str, reas
         after={"status": submission.status, "version": submission.version}, reason=reason,
     )  # fmt: skip
     return submission
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    unit: Unit
+    indicator: Indicator
+    month: int
+    amount: Decimal
+    first_submitted_at: datetime | None = None
+
+
+@transaction.atomic
+def history_import(*, scheme: Scheme, rows: list[HistoryRow], by: User, reason: str) -> int:
+    """Take over already-approved figures of past months (e.g. from last year's spreadsheets).
+
+    Districts start using Kaohe mid-stream: the months already reviewed on paper come in as approved
+    submissions, each with one change-log row listing every figure it brought, so the history is
+    complete. Months that already have a submission are refused: history never overwrites live data.
+    """
+    if by.role != Role.DISTRICT_ADMIN:
+        raise ApplicationError("只有区考核办可以导入历史数据。")
+    if not reason.strip():
+        raise ApplicationError(REASON_REQUIRED.format(what="导入"))
+    grouped: dict[tuple[int, int, int | None], list[HistoryRow]] = {}
+    for row in rows:
+        owner_id = None if row.indicator.source == DataSource.SELF_REPORTED else row.indicator.owner_id
+        grouped.setdefault((row.unit.pk, row.month, owner_id), []).append(row)
+    clash = Submission.objects.filter(scheme=scheme, month__in={k[1] for k in grouped}).values_list(
+        "unit_id", "month", "owner_id"
+    )
+    taken = set(clash) & set(grouped)
+    if taken:
+        raise ApplicationError(f"有 {len(taken)} 份报送已存在，历史数据不能覆盖已有数据。")
+    now = timezone.now()
+    submissions = [
+        Submission(
+            scheme=scheme, unit_id=unit_id, month=month, owner_id=owner_id, status=SubmissionStatus.APPROVED,
+            version=1, submitted_by=by, submitted_at=group[0].first_submitted_at or now,
+            first_submitted_at=group[0].first_submitted_at, reviewed_by=by, reviewed_at=now,
+        )
+        for (unit_id, month, owner_id), group in grouped.items()
+    ]  # fmt: skip
+    Submission.objects.bulk_create(submissions)
+    values = []
+    logs = []
+    for submission, group in zip(submissions, grouped.values(), strict=True):
+        values += [Value(submission=submission, indicator=r.indicator, amount=r.amount, entered_by=by) for r in group]
+        logs.append(
+            ChangeLog(
+                actor=by, actor_username=by.username, actor_role=by.role, action=ChangeAction.IMPORT,
+                object_type="collection.submission", object_id=str(submission.pk),
+                object_repr=f"历史数据 {group[0].unit} {scheme.year}年1-{submission.month}月",
+                after={r.indicator.code: str(r.amount) for r in group}, reason=reason,
+            )
+        )  # fmt: skip
+    Value.objects.bulk_create(values, batch_size=2000)
+    ChangeLog.objects.bulk_create(logs, batch_size=2000)
+    return len(values)

@@ -6,6 +6,7 @@ real district's set-up.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,6 +20,14 @@ from kaohe.org.choices import UnitKind
 from kaohe.org.models import Department, Unit, UnitGroup
 
 DISTRICT = ("yunxi", "云溪区")
+
+
+def _demo_period(today: dt.date) -> tuple[int, int]:
+    """The year whose January–October the demo fills: this year once October is over, else last year."""
+    return (today.year, 10) if today.month >= 11 else (today.year - 1, 10)
+
+
+DEMO_YEAR, DEMO_MONTH = _demo_period(dt.date.today())
 
 GROUPS = [
     ("industry", "工业主导型", "工业经济占比较高的镇"),
@@ -70,6 +79,10 @@ class DemoAccount:
     unit: str = ""
     department: str = ""
 
+
+# More accounts the data needs: a clerk per township and an officer per data-owning department.
+EXTRA_DEPARTMENT_OFFICERS = [("caizhengju", "caizheng"), ("shuiwuju", "shuiwu"), ("shangwuju", "shangwu"),
+                             ("fagaiju", "fagai")]  # fmt: skip
 
 ACCOUNTS = [
     DemoAccount("kaoheban", "张明", Role.DISTRICT_ADMIN),
@@ -129,6 +142,21 @@ def demo_load() -> None:
             by=None,
             reason="演示数据",
         )
+    for code, name, *_ in TOWNSHIPS:
+        if code != "qingshi":
+            account_services.user_create(
+                username=f"{code}_tb", password=demo_password(), role=Role.TOWNSHIP_CLERK, full_name=f"{name}填报员",
+                unit_id=units[code].pk, by=None, reason="演示数据",
+            )  # fmt: skip
+    for username, department in EXTRA_DEPARTMENT_OFFICERS:
+        account_services.user_create(
+            username=username, password=demo_password(), role=Role.DEPT_OFFICER,
+            full_name=f"{departments[department].short_name}数据员", department_id=departments[department].pk, by=None,
+            reason="演示数据",
+        )  # fmt: skip
+    from .data import load_data
+
+    load_data(year=DEMO_YEAR, month=DEMO_MONTH)
 
 
 def demo_accounts() -> list[User]:

@@ -8,6 +8,7 @@ from django.test import TestCase, TransactionTestCase
 
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
+from kaohe.demo.services import ACCOUNTS
 from kaohe.org.models import Department, Unit, UnitGroup
 
 
@@ -19,21 +20,20 @@ def run_demo(*args: str) -> str:
 
 @pytest.mark.smoke
 class DemoCommandTests(TestCase):
-    def test_it_loads_the_district_and_prints_one_account_per_role(self) -> None:
-        output = run_demo()
+    # The test session starts with the demo loaded (conftest.py), as `make demo` leaves the database.
+    def test_the_district_has_its_units_groups_departments_and_one_account_per_role(self) -> None:
         self.assertEqual(Unit.objects.assessed().count(), 14)
         self.assertEqual(UnitGroup.objects.count(), 2)
         self.assertGreaterEqual(Department.objects.count(), 4)
-        self.assertEqual(sorted(User.objects.values_list("role", flat=True)), sorted(r.value for r in Role))
-        for user in User.objects.all():
-            self.assertIn(user.username, output)
-        self.assertIn("Kaohe@2026demo", output)
+        self.assertEqual(set(User.objects.values_list("role", flat=True)), {r.value for r in Role})
 
-    def test_it_does_not_load_twice(self) -> None:
-        run_demo()
+    def test_it_does_not_load_twice_and_prints_the_accounts(self) -> None:
         output = run_demo()
         self.assertIn("未重复加载", output)
         self.assertEqual(Unit.objects.assessed().count(), 14)
+        for account in ACCOUNTS:
+            self.assertIn(account.username, output)
+        self.assertIn("Kaohe@2026demo", output)
 
 
 @pytest.mark.smoke

@@ -5,14 +5,14 @@ Both tests walk the URL resolver, so a new view is covered the moment it is rout
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import PERMISSION_LABELS, PUBLIC, ROLE_PERMISSIONS
-from kaohe.test import ALL_ROLES, WorldTestCase
+from kaohe.test import ALL_ROLES, DEMO_MONTH, DEMO_YEAR, WorldTestCase
 
 TOWNSHIP_ROLES = {"township_clerk", "township_leader"}
 
@@ -48,17 +48,34 @@ class RouteInventoryTests(WorldTestCase):
         self.assertEqual(public, ["healthz", "login"])
 
 
+def _user(test: WorldTestCase, variant: str) -> int:
+    return User.objects.get(username="qingshi_tb" if variant == "own" else "tongjiju").pk
+
+
+def _unit(test: WorldTestCase, variant: str) -> str:
+    return (test.own_unit if variant == "own" else test.other_unit).code
+
+
+# A sample value for every URL parameter, for the township user's own township ("own") and another
+# township ("other"). A new view with a new parameter must add its sample here.
+SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
+    "code": _unit,
+    "user_id": _user,
+    "year": lambda test, variant: DEMO_YEAR,
+    "month": lambda test, variant: DEMO_MONTH,
+}
+# Parameters naming an object that belongs to one township: township users may reach their own only.
+UNIT_SCOPED: set[str] = {"code"}
+
+
 class PermissionMatrixTests(WorldTestCase):
     """Every URL × every role × own unit / other unit → allowed, or 404."""
 
     def kwargs_for(self, pattern: URLPattern, variant: str) -> dict[str, Any]:
-        unit = self.own_unit if variant == "own" else self.other_unit
-        target_user = User.objects.get(username="qingshi_tb" if variant == "own" else "tongjiju")
-        samples: dict[str, Any] = {"code": unit.code, "pk": target_user.pk}
         kwargs = {}
         for key in pattern.pattern.regex.groupindex:
-            self.assertIn(key, samples, f"add a sample value for URL parameter {key!r} to the permission matrix")
-            kwargs[key] = samples[key]
+            self.assertIn(key, SAMPLES, f"add a sample value for URL parameter {key!r} to the permission matrix")
+            kwargs[key] = SAMPLES[key](self, variant)
         return kwargs
 
     @staticmethod
@@ -76,7 +93,7 @@ class PermissionMatrixTests(WorldTestCase):
         for name, pattern in iter_patterns():
             permission = declared_permission(pattern)
             assert permission is not None
-            unit_scoped = "code" in pattern.pattern.regex.groupindex
+            unit_scoped = bool(UNIT_SCOPED & set(pattern.pattern.regex.groupindex))
             for variant in ("own", "other"):
                 url = reverse(name, kwargs=self.kwargs_for(pattern, variant))
                 for role in ALL_ROLES:

@@ -1,0 +1,225 @@
+"""The demo's schemes, targets and monthly figures: last year complete, this year January to October.
+
+Figures follow each township's size and pace with seasonality and seeded noise, so the scoreboard
+has leaders and laggards. October goes through the real workflow: some submissions approved, some
+still waiting for review, one returned, one not yet submitted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.files.base import ContentFile
+
+from kaohe.accounts.models import User
+from kaohe.collection import services as collection
+from kaohe.collection.models import Submission
+from kaohe.org.models import Department, Unit, UnitGroup
+from kaohe.schemes import services as schemes
+from kaohe.schemes.models import Indicator, Scheme
+
+from .scheme import (
+    CATEGORIES,
+    GRADE_RULE,
+    INDICATORS,
+    ITEM_TYPES,
+    NEAR_ZERO_INVESTMENT_UNIT,
+    PROFILES,
+    UNIT_PROFILES,
+    ZERO_INVESTMENT_UNIT,
+    DemoIndicator,
+    quantum,
+)
+
+SEED = 20260101
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+STREETS_WITHOUT_AGRICULTURE = {"chengguan", "donghu", "xishan", "nanyuan"}
+AGRICULTURE = {"nlmy", "ncsr"}
+LAST_YEAR_GROWTH = Decimal("1.08")
+# Townships that were late with some monthly reports (报表及时率 feeds a deduction).
+LATE_REPORTS = {("liutang", 3), ("liutang", 7), ("shimen", 5)}
+# October's state of play in the demo.
+RETURNED_UNIT = "baisha"
+DRAFT_UNIT = "nanyuan"
+PENDING_UNITS = {"donghu", "xishan"}
+PENDING_DEPARTMENTS = {"tongji"}  # the statistics bureau's October figures still await review
+
+# A tiny but valid PDF: the evidence file attached to self-reported investment figures.
+EVIDENCE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def round_to(value: Decimal, decimals: int) -> Decimal:
+    return value.quantize(quantum(decimals), rounding=ROUND_HALF_UP)
+
+
+def build_scheme(year: int, *, admin: User, scale: Decimal) -> Scheme:
+    """Create and publish one year's scheme with the demo's indicators and every township's targets."""
+    scheme = schemes.scheme_create(year=year, name=f"云溪区{year}年度乡镇经济工作目标责任制考核方案", by=admin,
+                                   grade_rule=GRADE_RULE)  # fmt: skip
+    departments = {d.code: d for d in Department.objects.all()}
+    groups = {g.code: g for g in UnitGroup.objects.all()}
+    categories = {
+        code: schemes.category_create(scheme=scheme, code=code, name=name, sort_order=i, by=admin)
+        for i, (code, name) in enumerate(CATEGORIES)
+    }
+    created: dict[str, Indicator] = {}
+    for order, spec in enumerate(INDICATORS, start=1):
+        created[spec.code] = schemes.indicator_create(
+            scheme=scheme, by=admin, code=spec.code, name=spec.name, unit=spec.unit, kind=spec.kind,
+            owner=departments[spec.owner], source=spec.source, frequency=spec.frequency, rule=spec.rule,
+            weight=Decimal(spec.weight), category=categories[spec.category], part_of=created.get(spec.part_of),
+            requires_evidence=spec.requires_evidence, decimal_places=spec.decimals, sort_order=order,
+            counts_for_schedule=spec.rule is not None,
+        )  # fmt: skip
+        for group, weight in spec.group_weights.items():
+            schemes.group_weight_set(indicator=created[spec.code], group_id=groups[group].pk, weight=Decimal(weight),
+                                     by=admin)  # fmt: skip
+    for kind, code, name, points, cap, veto, owner, timeliness in ITEM_TYPES:
+        schemes.item_type_create(
+            scheme=scheme, by=admin, kind=kind, code=code, name=name,
+            points=Decimal(points) if points else None, cap=Decimal(cap) if cap else None, veto_effect=veto,
+            owner=departments.get(owner), from_timeliness=timeliness,
+        )  # fmt: skip
+    for unit in Unit.objects.assessed():
+        size = Decimal(UNIT_PROFILES[unit.code][0])
+        for spec in INDICATORS:
+            if spec.code in AGRICULTURE and unit.code in STREETS_WITHOUT_AGRICULTURE:
+                continue  # 无任务: streets have no farming targets
+            schemes.target_set(indicator=created[spec.code], unit=unit, amount=target_for(spec, size, scale), by=admin)
+    return schemes.scheme_publish(scheme=scheme, by=admin)
+
+
+def target_for(spec: DemoIndicator, size: Decimal, scale: Decimal) -> Decimal:
+    if spec.kind == "growth":
+        return Decimal(spec.base)
+    amount = round_to(Decimal(spec.base) * size / scale, spec.decimals)
+    return max(amount, Decimal(1))
+
+
+def yearly_figures(scheme: Scheme, months: int, rng: random.Random) -> dict[tuple[str, str, int], Decimal]:
+    """Cumulative (or growth) figures per (unit, indicator, month) following size, pace and season."""
+    targets = {(t.unit.code, t.indicator.code): t.amount for t in scheme_targets(scheme)}
+    figures: dict[tuple[str, str, int], Decimal] = {}
+    for unit_code, (_, pace_text) in UNIT_PROFILES.items():
+        pace = Decimal(pace_text)
+        for spec in INDICATORS:
+            target = targets.get((unit_code, spec.code))
+            if target is None:
+                continue
+            if spec.kind == "growth":
+                for month in range(1, months + 1):
+                    drift = Decimal(rng.randint(-12, 12)) / 10
+                    figures[(unit_code, spec.code, month)] = round_to(target * pace + drift, spec.decimals)
+                continue
+            annual = target * pace * Decimal(rng.randint(90, 110)) / 100
+            if spec.code == "dwzj" and unit_code == ZERO_INVESTMENT_UNIT:
+                annual = Decimal(0)
+            if spec.code == "dwzj" and unit_code == NEAR_ZERO_INVESTMENT_UNIT:
+                annual = target * Decimal("0.024")
+            previous = Decimal(0)
+            for month in range(1, months + 1):
+                share = Decimal(PROFILES[spec.profile][month - 1])
+                value = max(round_to(annual * share, spec.decimals), previous)
+                figures[(unit_code, spec.code, month)] = value
+                previous = value
+    return figures
+
+
+def scheme_targets(scheme: Scheme) -> list:  # type: ignore[type-arg]
+    from kaohe.schemes.models import Target
+
+    return list(Target.objects.filter(indicator__scheme=scheme).select_related("unit", "indicator"))
+
+
+def submitted_on(scheme: Scheme, unit_code: str, month: int) -> dt.datetime:
+    """When the township handed in its report: by the 5th of the next month, or late on the 18th."""
+    year, next_month = (scheme.year, month + 1) if month < 12 else (scheme.year + 1, 1)
+    day = 18 if (unit_code, month) in LATE_REPORTS else 5
+    return dt.datetime(year, next_month, day, 16, 30, tzinfo=SHANGHAI)
+
+
+def load_history(scheme: Scheme, figures: dict[tuple[str, str, int], Decimal], months: range, admin: User) -> None:
+    units = {u.code: u for u in Unit.objects.assessed()}
+    indicators = {i.code: i for i in scheme.indicators.all()}
+    rows = [
+        collection.HistoryRow(units[u], indicators[i], m, amount, submitted_on(scheme, u, m))
+        for (u, i, m), amount in figures.items()
+        if m in months and collection.evaluated_in(indicators[i], m)
+    ]
+    collection.history_import(scheme=scheme, rows=rows, by=admin, reason="演示数据：已审核月份的历史数据")
+
+
+def load_current_month(scheme: Scheme, figures: dict[tuple[str, str, int], Decimal], month: int) -> None:
+    """October through the real workflow: entered by the owners, then submitted, approved or returned."""
+    users = {u.username: u for u in User.objects.all()}
+    reviewer = users["shenhe"]
+    indicators = list(scheme.indicators.select_related("owner").order_by("sort_order"))
+    units = list(Unit.objects.assessed())
+    owners: dict[Department | None, list[Indicator]] = {}
+    for ind in indicators:
+        if collection.evaluated_in(ind, month):
+            owners.setdefault(None if ind.source == "self" else ind.owner, []).append(ind)
+    for owner, owned in owners.items():
+        for unit in units:
+            entries = {
+                ind.code: collection.Change(
+                    amount=figures[(unit.code, ind.code, month)], evidence=evidence_for(unit, ind, month)
+                )
+                for ind in owned
+                if (unit.code, ind.code, month) in figures
+            }
+            if not entries:
+                continue
+            author = users[f"{unit.code}_tb"] if owner is None else users[DEPARTMENT_OFFICERS[owner.code]]
+            submission = collection.submission_open(scheme=scheme, unit=unit, month=month, owner=owner)
+            submission = collection.values_save(submission=submission, changes=entries, by=author,
+                                                expected_version=submission.version)  # fmt: skip
+            if owner is None and unit.code == DRAFT_UNIT:
+                continue
+            submission = collection.submission_submit(submission=submission, by=author)
+            if owner is None and unit.code in PENDING_UNITS:
+                continue
+            if owner is not None and owner.code in PENDING_DEPARTMENTS:
+                continue
+            if owner is None and unit.code == RETURNED_UNIT:
+                collection.submission_return(
+                    submission=submission, by=reviewer, reason="到位资金佐证材料不全，请补充银行进账单后重新提交。"
+                )
+                continue
+            collection.submission_approve(submission=submission, by=reviewer)
+    # The demo replays October's reporting as if it happened on time, whenever the demo is loaded.
+    Submission.objects.filter(scheme=scheme, month=month).exclude(first_submitted_at=None).update(
+        first_submitted_at=submitted_on(scheme, "", month), submitted_at=submitted_on(scheme, "", month)
+    )
+
+
+def evidence_for(unit: Unit, indicator: Indicator, month: int) -> ContentFile[bytes] | None:
+    if not indicator.requires_evidence:
+        return None
+    return ContentFile(EVIDENCE_PDF, name=f"{unit.code}-{indicator.code}-{month}.pdf")
+
+
+DEPARTMENT_OFFICERS = {
+    "tongji": "tongjiju",
+    "caizheng": "caizhengju",
+    "shuiwu": "shuiwuju",
+    "shangwu": "shangwuju",
+    "fagai": "fagaiju",
+}
+
+
+def load_data(*, year: int, month: int) -> None:
+    admin = User.objects.get(username="kaoheban")
+    rng = random.Random(SEED)
+    last = build_scheme(year - 1, admin=admin, scale=Decimal("1.08"))
+    load_history(last, yearly_figures(last, 12, rng), range(1, 13), admin)
+    current = build_scheme(year, admin=admin, scale=Decimal(1))
+    figures = yearly_figures(current, month, rng)
+    load_history(current, figures, range(1, month), admin)
+    load_current_month(current, figures, month)
