@@ -21,6 +21,11 @@ from .models import Value
 VOLUME_KINDS = {IndicatorKind.CUMULATIVE, IndicatorKind.COUNT, IndicatorKind.ANNUAL}
 
 
+def num(value: Decimal) -> str:
+    """A stored amount as people write it: 20000.0000 → 20000, 12.5000 → 12.5."""
+    return format(value.normalize(), "f")
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
     indicator: str  # indicator code ('' for the submission as a whole)
@@ -76,13 +81,13 @@ def check_entries(
             continue
         value = entry.amount
         if value < 0 and ind.kind in VOLUME_KINDS:
-            issues.append(Issue(ind.code, CheckLevel.BLOCK, f"“{ind.name}”为累计量，不能为负数（{value}）。"))
+            issues.append(Issue(ind.code, CheckLevel.BLOCK, f"“{ind.name}”为累计量，不能为负数（{num(value)}）。"))
         prior = previous.get((unit.pk, ind.code))
         revised = entry.is_revision and entry.note.strip()
         if ind.kind in VOLUME_KINDS and prior is not None and value < prior and not revised:
             issues.append(Issue(
                 ind.code, CheckLevel.BLOCK,
-                f"“{ind.name}”1-{month}月累计 {value} 低于1-{month - 1}月的 {prior}；"
+                f"“{ind.name}”1-{month}月累计 {num(value)} 低于1-{month - 1}月的 {num(prior)}；"
                 "如属统计修订，请勾选“统计修订”并填写说明。",
             ))  # fmt: skip
         if ind.part_of_id and ind.part_of is not None:
@@ -90,7 +95,7 @@ def check_entries(
             total = entries[total_code].amount if total_code in entries else current_totals.get((unit.pk, total_code))
             if total is not None and value > total:
                 issues.append(Issue(
-                    ind.code, CheckLevel.BLOCK, f"“{ind.name}” {value} 大于其总量指标“{ind.part_of.name}” {total}。"
+                    ind.code, CheckLevel.BLOCK, f"“{ind.name}” {num(value)} 大于其总量指标“{ind.part_of.name}” {num(total)}。"
                 ))  # fmt: skip
         if ind.requires_evidence and not entry.has_evidence and value != 0:
             issues.append(Issue(ind.code, CheckLevel.BLOCK, f"“{ind.name}”为自报指标，须上传佐证材料。"))
@@ -100,7 +105,7 @@ def check_entries(
             if ratio > scheme.outlier_yoy or ratio < 1 / scheme.outlier_yoy:
                 issues.append(Issue(
                     ind.code, CheckLevel.WARN,
-                    f"“{ind.name}” {value} 是上年同期 {base} 的 {ratio:.2f} 倍，请核实。",
+                    f"“{ind.name}” {num(value)} 是上年同期 {num(base)} 的 {ratio:.2f} 倍，请核实。",
                 ))  # fmt: skip
         issue = _peer_outlier(ind, unit, value, own_targets.get(ind.pk), peers.get(ind.code, {}), scheme.outlier_z)
         if issue:
