@@ -94,9 +94,8 @@ def check_entries(
             total_code = ind.part_of.code
             total = entries[total_code].amount if total_code in entries else current_totals.get((unit.pk, total_code))
             if total is not None and value > total:
-                issues.append(Issue(
-                    ind.code, CheckLevel.BLOCK, f"“{ind.name}” {num(value)} 大于其总量指标“{ind.part_of.name}” {num(total)}。"
-                ))  # fmt: skip
+                message = f"“{ind.name}” {num(value)} 大于其总量指标“{ind.part_of.name}” {num(total)}。"
+                issues.append(Issue(ind.code, CheckLevel.BLOCK, message))
         if ind.requires_evidence and not entry.has_evidence and value != 0:
             issues.append(Issue(ind.code, CheckLevel.BLOCK, f"“{ind.name}”为自报指标，须上传佐证材料。"))
         base = last_year.get((unit.pk, ind.code))
