@@ -17,7 +17,11 @@ class UserCreateTests(WorldTestCase):
     def test_it_creates_a_township_clerk_and_logs_it(self) -> None:
         admin = self.users[Role.SECURITY_ADMIN]
         user = services.user_create(
-            username="baisha_tb2", password=GOOD_PASSWORD, role=Role.TOWNSHIP_CLERK, unit_id=self.other_unit.pk, by=admin
+            username="baisha_tb2",
+            password=GOOD_PASSWORD,
+            role=Role.TOWNSHIP_CLERK,
+            unit_id=self.other_unit.pk,
+            by=admin,
         )
         self.assertTrue(user.check_password(GOOD_PASSWORD))
         self.assertTrue(user.password.startswith("md5$") or user.password.startswith("argon2"))
