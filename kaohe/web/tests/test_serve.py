@@ -54,12 +54,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # Workers import Django and NumPy before they answer; on a busy machine that takes seconds.
+        deadline = time.monotonic() + 120
+        while True:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
+                urllib.request.urlopen(base + "/healthz", timeout=10)
                 break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.5)
         yield base
     finally:
         server.terminate()
