@@ -75,7 +75,9 @@ def owner_indicators(submission: Submission) -> list[Indicator]:
     return [
         ind
         for ind in rows.order_by("sort_order", "code")
-        if evaluated_in(ind, submission.month) and (ind.pk in with_target or not indicator_needs_target(ind))
+        if not ind.is_derived
+        and evaluated_in(ind, submission.month)
+        and (ind.pk in with_target or not indicator_needs_target(ind))
     ]
 
 

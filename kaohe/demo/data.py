@@ -75,7 +75,7 @@ def build_scheme(year: int, *, admin: User, scale: Decimal) -> Scheme:
             owner=departments[spec.owner], source=spec.source, frequency=spec.frequency, rule=spec.rule,
             weight=Decimal(spec.weight), category=categories[spec.category], part_of=created.get(spec.part_of),
             requires_evidence=spec.requires_evidence, decimal_places=spec.decimals, sort_order=order,
-            counts_for_schedule=spec.rule is not None,
+            counts_for_schedule=spec.counts,
         )  # fmt: skip
         for group, weight in spec.group_weights.items():
             schemes.group_weight_set(indicator=created[spec.code], group_id=groups[group].pk, weight=Decimal(weight),
@@ -91,6 +91,8 @@ def build_scheme(year: int, *, admin: User, scale: Decimal) -> Scheme:
         for spec in INDICATORS:
             if spec.code in AGRICULTURE and unit.code in STREETS_WITHOUT_AGRICULTURE:
                 continue  # 无任务: streets have no farming targets
+            if spec.rule and spec.rule["family"] == "combo":
+                continue  # scored from its parts' targets
             schemes.target_set(indicator=created[spec.code], unit=unit, amount=target_for(spec, size, scale), by=admin)
     return schemes.scheme_publish(scheme=scheme, by=admin)
 

@@ -36,6 +36,7 @@ class DemoIndicator:
     part_of: str = ""
     requires_evidence: bool = False
     decimals: int = 2
+    counts: bool = True  # counts in the 序时 statistics
     # Share of the year's total reached by the end of each month (seasonality of volumes).
     profile: str = "flat"
 
@@ -77,17 +78,21 @@ INDICATORS: list[DemoIndicator] = [
                    "floor": "0"}, "800", profile="lumpy"),
     DemoIndicator("dwzj", "招商引资实际到位资金", "万元", "cumulative", "shangwu", "self", "10", "investment",
                   RATIO, "60000", requires_evidence=True, profile="investment"),
-    DemoIndicator("qyxm", "新签约亿元以上项目", "个", "count", "shangwu", "self", "6", "investment",
-                  {"family": "combo", "cap": "1", "basis": "annual",
-                   "parts": [{"indicator": "qyxm", "share": "0.5"}, {"indicator": "qyje", "share": "0.5"}]}, "6",
+    DemoIndicator("qyxm", "新签约亿元以上项目", "个", "count", "shangwu", "self", "0", "investment", None, "6",
                   decimals=0, profile="lumpy"),
     DemoIndicator("qyje", "签约项目投资总额", "万元", "cumulative", "shangwu", "self", "0", "investment", None,
                   "150000", profile="lumpy"),
+    # Scored from its two parts (50 % count + 50 % amount, 2024年度全市招商引资考核): no figures of its own.
+    DemoIndicator("qyzh", "招商签约综合完成率", "%", "cumulative", "shangwu", "self", "6", "investment",
+                  {"family": "combo", "cap": "1", "basis": "annual",
+                   "parts": [{"indicator": "qyxm", "share": "0.5"}, {"indicator": "qyje", "share": "0.5"}]}, "0",
+                  counts=False),
     DemoIndicator("kgxm", "新开工亿元以上项目", "个", "count", "fagai", "self", "4", "projects",
                   {"family": "per_item", "points": "2", "cap": "4"}, "2", decimals=0, profile="lumpy"),
     DemoIndicator("zdxm", "重点项目年度投资", "万元", "cumulative", "fagai", "department", "8", "projects",
                   {"family": "piecewise_pp", "basis": "schedule", "base": "8", "limit": "2",
-                   "segments": [{"from": "0", "to": "1", "per_pp": "0.1"}, {"from": "1", "to": "1.3", "per_pp": "0.05"},
+                   "segments": [{"from": "0", "to": "1", "per_pp": "-0.1"},
+                                {"from": "1", "to": "1.3", "per_pp": "0.05"},
                                 {"from": "1.3", "per_pp": "0.02"}]}, "90000", profile="investment"),
     DemoIndicator("sjzj", "争取上级资金", "万元", "cumulative", "caizheng", "department", "4", "economy",
                   {"family": "efficacy", "pool": "group"}, "5000", profile="lumpy"),

@@ -142,6 +142,11 @@ class Indicator(BaseModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_derived(self) -> bool:
+        """Scored from other indicators (a combo rule): it has no figures or targets of its own."""
+        return isinstance(self.rule, dict) and self.rule.get("family") == "combo"
+
 
 class GroupWeight(BaseModel):
     """A group's own weight for an indicator (分组考核: 工业主导型 weighs industry more)."""

@@ -7,7 +7,8 @@ so a bad rule is refused with a Chinese message naming the field, never discover
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -138,6 +139,44 @@ def group_weight_set(*, indicator: Indicator, group_id: int, weight: Decimal, by
     return row
 
 
+@transaction.atomic
+def group_weight_remove(*, indicator: Indicator, group_id: int, by: User | None) -> None:
+    """Drop a group's own weight: the group falls back to the indicator's weight."""
+    _ensure_draft(indicator.scheme)
+    row = GroupWeight.objects.filter(indicator=indicator, group_id=group_id).first()
+    if row is None:
+        return
+    changelog_record(action=ChangeAction.DELETE, by=by, obj=row, before={"group": group_id, "weight": str(row.weight)})
+    row.delete()
+
+
+@transaction.atomic
+def indicator_save(
+    *,
+    scheme: Scheme,
+    data: Mapping[str, Any],
+    group_weights: Mapping[int, Decimal | None],
+    by: User,
+    indicator: Indicator | None = None,
+) -> Indicator:
+    """Create or update an indicator together with its group weights (None: remove), all or nothing."""
+    if indicator is None:
+        indicator = indicator_create(scheme=scheme, by=by, **data)
+    else:
+        # Only the fields that changed, so the change log shows what the admin actually edited.
+        changed = {k: v for k, v in data.items() if getattr(indicator, k) != v}
+        if changed:
+            indicator = indicator_update(indicator=indicator, data=changed, by=by)
+    current = {gw.group_id: gw.weight for gw in indicator.group_weights.all()}
+    for group_id, weight in group_weights.items():
+        if weight is None:
+            if group_id in current:
+                group_weight_remove(indicator=indicator, group_id=group_id, by=by)
+        elif current.get(group_id) != weight:
+            group_weight_set(indicator=indicator, group_id=group_id, weight=weight, by=by)
+    return indicator
+
+
 def parse_amount(raw: object, field: str = "amount") -> Decimal:
     try:
         value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip().replace(",", ""))
@@ -214,6 +253,60 @@ def target_remove(*, target: Target, by: User) -> None:
     target.delete()
 
 
+@dataclass(frozen=True)
+class TargetCell:
+    """One cell of the targets matrix as submitted: amount None means "no target" (removes one if set)."""
+
+    unit: Unit
+    indicator: Indicator
+    amount: Decimal | None
+    stretch: Decimal | None = None
+    stages: Mapping[Any, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TargetCellError:
+    unit: Unit
+    indicator: Indicator
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} · {self.indicator.name}：{self.message}"
+
+
+TARGETS_NOT_SAVED = "目标未保存：{count} 处有误，请改正后重新提交（其余单元格也未保存）。"
+
+
+@transaction.atomic
+def targets_bulk_set(*, scheme: Scheme, cells: Sequence[TargetCell], by: User) -> int:
+    """Save many cells of the targets matrix at once: every cell or none.
+
+    Each invalid cell is reported with its township and indicator (ApplicationError, extra["errors"]: a list of
+    TargetCellError); raising leaves this transaction, so the cells already written are rolled back too.
+    """
+    _ensure_draft(scheme)
+    errors: list[TargetCellError] = []
+    for cell in cells:
+        if cell.indicator.scheme_id != scheme.pk:
+            raise ApplicationError(f"指标“{cell.indicator.name}”不属于{scheme.year}年考核方案。")
+        # Keep going after a bad cell so the admin sees every problem at once, not one per submission.
+        try:
+            if cell.amount is None:
+                existing = Target.objects.filter(indicator=cell.indicator, unit=cell.unit).first()
+                if existing is not None:
+                    target_remove(target=existing, by=by)
+            else:
+                target_set(
+                    indicator=cell.indicator, unit=cell.unit, amount=cell.amount, stretch=cell.stretch,
+                    stages=cell.stages, by=by,
+                )  # fmt: skip
+        except ValidationError as exc:
+            errors.append(TargetCellError(cell.unit, cell.indicator, "；".join(exc.messages)))
+    if errors:
+        raise ApplicationError(TARGETS_NOT_SAVED.format(count=len(errors)), extra={"errors": errors})
+    return len(cells)
+
+
 def scheme_problems(scheme: Scheme) -> list[str]:
     """What stands in the way of publishing, in Chinese, one line each."""
     problems: list[str] = []
@@ -230,7 +323,8 @@ def scheme_problems(scheme: Scheme) -> list[str]:
             total += ind.weight if override is None else override
         if total != 100:
             name = next((str(u.group) for u in assessed if u.group_id == group_id), "未分组")
-            problems.append(f"{name}的指标分值合计为 {total}，应为 100。")
+            # Weights are stored with 4 places; "90.0000" reads as noise to the admin.
+            problems.append(f"{name}的指标分值合计为 {format(total.normalize(), 'f')}，应为 100。")
     for ind in indicators:
         if ind.rule is None:
             continue
@@ -239,7 +333,7 @@ def scheme_problems(scheme: Scheme) -> list[str]:
         except RuleError as exc:
             problems.append(f"指标“{ind.name}”的评分规则有误：{exc.message}")
             continue
-        if needs_target(rule) and not any((ind.pk, u.pk) in targets for u in assessed):
+        if needs_target(rule) and not ind.is_derived and not any((ind.pk, u.pk) in targets for u in assessed):
             problems.append(f"指标“{ind.name}”需要目标值，但尚未给任何乡镇下达目标。")
     if scheme.grade_rule is not None:
         try:
@@ -344,13 +438,22 @@ def item_type_create(*, scheme: Scheme, by: User | None, **fields: Any) -> ItemT
 
 @transaction.atomic
 def item_record_propose(
-    *, item_type: ItemType, unit: Unit, month: int, reason: str, by: User, points: Decimal | None = None
+    *,
+    item_type: ItemType,
+    unit: Unit,
+    month: int,
+    reason: str,
+    by: User,
+    points: Decimal | None = None,
+    evidence: UploadedFile | None = None,
 ) -> ItemRecord:
     """A department proposes a bonus, deduction or veto for a unit; it counts once the admin approves."""
     if not reason.strip():
         raise ValidationError({"reason": REASON_REQUIRED})
     value = points if points is not None else (item_type.points or Decimal(0))
     record = ItemRecord(item_type=item_type, unit=unit, month=month, points=value, reason=reason, proposed_by=by)
+    if evidence is not None:
+        record.evidence = evidence
     record.full_clean()
     record.save()
     _log_create(record, ("item_type", "unit", "month", "points", "reason"), by)

@@ -1,5 +1,39 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "schemes"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.scheme_list, name="list"),
+    path("new/", views.scheme_create, name="create"),
+    path("<int:year>/", views.scheme_detail, name="detail"),
+    path("<int:year>/publish/", views.scheme_publish, name="publish"),
+    path("<int:year>/categories/new/", views.category_create, name="category_create"),
+    path("<int:year>/indicators/new/", views.indicator_create, name="indicator_create"),
+    path("<int:year>/item-types/new/", views.item_type_create, name="item_type_create"),
+    path("indicator/<int:indicator_id>/edit/", views.indicator_edit, name="indicator_edit"),
+    path("<int:year>/targets/", views.target_matrix, name="targets"),
+    path("<int:year>/targets/save/", views.target_matrix_save, name="targets_save"),
+    path("target/<int:target_id>/", views.target_detail, name="target_detail"),
+    path("target/<int:target_id>/adjust/", views.adjustment_request, name="adjustment_request"),
+    path("<int:year>/adjustments/", views.adjustment_list, name="adjustment_list"),
+    path(
+        "adjustment/<int:adjustment_id>/approve/",
+        views.adjustment_decide,
+        {"decision": "approve"},
+        name="adjustment_approve",
+    ),
+    path(
+        "adjustment/<int:adjustment_id>/reject/",
+        views.adjustment_decide,
+        {"decision": "reject"},
+        name="adjustment_reject",
+    ),
+    path("adjustment/<int:adjustment_id>/evidence/", views.adjustment_evidence, name="adjustment_evidence"),
+    path("<int:year>/items/", views.item_list, name="item_list"),
+    path("<int:year>/items/new/", views.item_propose, name="item_propose"),
+    path("item/<int:record_id>/approve/", views.item_decide, {"decision": "approve"}, name="item_approve"),
+    path("item/<int:record_id>/reject/", views.item_decide, {"decision": "reject"}, name="item_reject"),
+    path("item/<int:record_id>/evidence/", views.item_evidence, name="item_evidence"),
+]

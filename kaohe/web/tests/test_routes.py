@@ -12,6 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import PERMISSION_LABELS, PUBLIC, ROLE_PERMISSIONS
+from kaohe.collection.models import Submission, Value
+from kaohe.schemes import services as scheme_services
+from kaohe.schemes.models import Indicator, ItemRecord, ItemType, Target
 from kaohe.test import ALL_ROLES, DEMO_MONTH, DEMO_YEAR, WorldTestCase
 
 TOWNSHIP_ROLES = {"township_clerk", "township_leader"}
@@ -56,6 +59,52 @@ def _unit(test: WorldTestCase, variant: str) -> str:
     return (test.own_unit if variant == "own" else test.other_unit).code
 
 
+def _department_indicator() -> str:
+    """A department-owned indicator of the demo year (the department grid's key)."""
+    rows = Indicator.objects.filter(scheme__year=DEMO_YEAR).exclude(source="self").order_by("sort_order")
+    return rows.values_list("code", flat=True)[0]
+
+
+def _self_report(test: WorldTestCase, variant: str) -> Submission:
+    unit = test.own_unit if variant == "own" else test.other_unit
+    return Submission.objects.get(scheme__year=DEMO_YEAR, month=DEMO_MONTH, unit=unit, owner=None)
+
+
+def _evidence_value(test: WorldTestCase, variant: str) -> int:
+    """A value with an evidence file in the township's self-report of the demo month."""
+    rows = Value.objects.filter(submission=_self_report(test, variant)).exclude(evidence="").order_by("pk")
+    return rows.values_list("pk", flat=True)[0]
+
+
+def _demo_target(test: WorldTestCase, variant: str) -> Target:
+    unit = test.own_unit if variant == "own" else test.other_unit
+    return Target.objects.filter(indicator__scheme__year=DEMO_YEAR, unit=unit).order_by("pk")[0]
+
+
+def _adjustment(test: WorldTestCase, variant: str) -> int:
+    """A target adjustment of the township in the demo year (one is asked for if the demo has none)."""
+    target = _demo_target(test, variant)
+    existing = target.adjustments.order_by("pk").first()
+    if existing is not None:
+        return existing.pk
+    return scheme_services.target_adjustment_request(
+        target=target, effective_month=DEMO_MONTH, new_amount=target.amount + 1, reason="权限矩阵样例",
+        by=test.users["district_admin"],
+    ).pk  # fmt: skip
+
+
+def _item_record(test: WorldTestCase, variant: str) -> int:
+    """A bonus/deduction record of the township in the demo year (one is proposed if the demo has none)."""
+    unit = test.own_unit if variant == "own" else test.other_unit
+    existing = ItemRecord.objects.filter(item_type__scheme__year=DEMO_YEAR, unit=unit).order_by("pk").first()
+    if existing is not None:
+        return existing.pk
+    item_type = ItemType.objects.filter(scheme__year=DEMO_YEAR, from_timeliness=False).order_by("pk")[0]
+    return scheme_services.item_record_propose(
+        item_type=item_type, unit=unit, month=DEMO_MONTH, reason="权限矩阵样例", by=test.users["district_admin"]
+    ).pk
+
+
 # A sample value for every URL parameter, for the township user's own township ("own") and another
 # township ("other"). A new view with a new parameter must add its sample here.
 SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
@@ -63,9 +112,16 @@ SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
     "user_id": _user,
     "year": lambda test, variant: DEMO_YEAR,
     "month": lambda test, variant: DEMO_MONTH,
+    "indicator": lambda test, variant: _department_indicator(),
+    "submission_id": lambda test, variant: _self_report(test, variant).pk,
+    "value_id": lambda test, variant: _evidence_value(test, variant),
+    "indicator_id": lambda test, variant: Indicator.objects.filter(scheme__year=DEMO_YEAR).order_by("pk")[0].pk,
+    "target_id": lambda test, variant: _demo_target(test, variant).pk,
+    "adjustment_id": _adjustment,
+    "record_id": _item_record,
 }
 # Parameters naming an object that belongs to one township: township users may reach their own only.
-UNIT_SCOPED: set[str] = {"code"}
+UNIT_SCOPED: set[str] = {"code", "submission_id", "value_id", "target_id", "adjustment_id", "record_id"}
 
 
 class PermissionMatrixTests(WorldTestCase):

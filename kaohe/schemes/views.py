@@ -1,0 +1,463 @@
+"""Screens of the year's scheme: overview and publishing, indicators, the targets matrix, target adjustments and
+bonus/deduction/veto records. Views parse, call one service and respond; every object comes through a gatekeeper.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kaohe.accounts.access import access_adjustment, access_indicator, access_item_record, access_target
+from kaohe.accounts.models import User
+from kaohe.accounts.permissions import requires, role_has
+from kaohe.core.exceptions import ApplicationError
+
+from . import selectors, services
+from .choices import RequestStatus
+from .forms import (
+    RULE_EXAMPLES,
+    AdjustmentRequestForm,
+    CategoryForm,
+    DecisionForm,
+    IndicatorForm,
+    ItemRecordForm,
+    ItemTypeForm,
+    SchemeForm,
+    TargetMatrixForm,
+    attach_errors,
+    to_json_text,
+)
+from .models import Category, Indicator, Scheme
+
+FROZEN = "{year}年考核方案已发布（冻结），不能再修改；目标变更请通过任务调整。"
+STALE_MATRIX = "目标未保存：打开本页后，这些目标已被他人修改。下面是最新的目标，请核对后重新填写。"
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _scheme(year: int) -> Scheme:
+    return get_object_or_404(Scheme, year=year)
+
+
+def _can(request: HttpRequest, permission: str) -> bool:
+    return role_has(_user(request).role, permission)
+
+
+def _frozen(request: HttpRequest, scheme: Scheme) -> HttpResponse:
+    messages.warning(request, FROZEN.format(year=scheme.year))
+    return redirect("schemes:detail", year=scheme.year)
+
+
+# --- schemes ---------------------------------------------------------------------------------------------------------
+
+
+@requires("scheme.view")
+def scheme_list(request: HttpRequest) -> HttpResponse:
+    context = {"schemes": selectors.scheme_list(), "can_manage": _can(request, "scheme.manage")}
+    return render(request, "schemes/scheme_list.html", context)
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def scheme_create(request: HttpRequest) -> HttpResponse:
+    form = SchemeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            scheme = services.scheme_create(
+                year=data["year"], name=data["name"], grade_rule=data["grade_rule"], by=_user(request)
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已创建{scheme.year}年考核方案（草稿）。请先添加指标类别和指标。")
+            return redirect("schemes:detail", year=scheme.year)
+    return render(request, "schemes/form.html", {"form": form, "title": "新建考核方案"})
+
+
+@requires("scheme.view")
+def scheme_detail(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    editable = not scheme.is_published and _can(request, "scheme.manage")
+    context = {
+        "scheme": scheme,
+        "blocks": selectors.scheme_overview(scheme),
+        "grade_text": selectors.describe_grade_rule(scheme.grade_rule),
+        "item_types": selectors.item_type_rows(scheme),
+        # Only a draft has problems worth listing: a published scheme passed the same checks.
+        "problems": [] if scheme.is_published else services.scheme_problems(scheme),
+        "editable": editable,
+    }
+    return render(request, "schemes/scheme_detail.html", context)
+
+
+@requires("scheme.manage")
+@require_POST
+def scheme_publish(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    try:
+        services.scheme_publish(scheme=scheme, by=_user(request))
+    except ApplicationError as exc:
+        # The overview lists the problems one per line; the message only says why nothing happened.
+        problems = exc.extra.get("problems")
+        messages.error(request, "方案未发布：请先解决下列问题。" if problems else exc.message)
+    else:
+        messages.success(request, f"{scheme.year}年考核方案已发布。此后目标变更须提交任务调整。")
+    return redirect("schemes:detail", year=scheme.year)
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def category_create(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    if scheme.is_published:
+        return _frozen(request, scheme)
+    form = CategoryForm(request.POST or None, scheme=scheme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_create(scheme=scheme, by=_user(request), **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已添加指标类别“{form.cleaned_data['name']}”。")
+            return redirect("schemes:detail", year=year)
+    context = {"form": form, "title": f"{year}年考核方案 · 新增指标类别", "scheme": scheme}
+    return render(request, "schemes/form.html", context)
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def item_type_create(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    if scheme.is_published:
+        return _frozen(request, scheme)
+    form = ItemTypeForm(request.POST or None, scheme=scheme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.item_type_create(scheme=scheme, by=_user(request), **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已添加加扣分项“{form.cleaned_data['name']}”。")
+            return redirect("schemes:detail", year=year)
+    context = {"form": form, "title": f"{year}年考核方案 · 新增加分、扣分或否决项", "scheme": scheme}
+    return render(request, "schemes/form.html", context)
+
+
+# --- indicators ------------------------------------------------------------------------------------------------------
+
+
+def _indicator_form(request: HttpRequest, scheme: Scheme, indicator: Indicator | None) -> HttpResponse:
+    form = IndicatorForm(request.POST or None, scheme=scheme, instance=indicator)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.indicator_save(
+                scheme=scheme, indicator=indicator, data=form.model_data(), group_weights=form.group_weights(),
+                by=_user(request),
+            )  # fmt: skip
+        except (ValidationError, ApplicationError) as exc:
+            if indicator is not None:
+                indicator.refresh_from_db()  # the refused update had already set its fields on this object
+            if isinstance(exc, ValidationError):
+                attach_errors(form, exc)
+            else:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已保存指标“{saved.name}”。")
+            return redirect("schemes:detail", year=scheme.year)
+    context = {
+        "form": form,
+        "scheme": scheme,
+        "indicator": indicator,
+        "examples": [(to_json_text(e), selectors.describe_rule(e)) for e in RULE_EXAMPLES],
+    }
+    return render(request, "schemes/indicator_form.html", context)
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def indicator_create(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    if scheme.is_published:
+        return _frozen(request, scheme)
+    if not scheme.categories.exists():
+        messages.warning(request, "请先添加指标类别，再添加指标。")
+        return redirect("schemes:category_create", year=year)
+    return _indicator_form(request, scheme, None)
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request: HttpRequest, indicator_id: int) -> HttpResponse:
+    indicator = access_indicator(_user(request), indicator_id, "manage")
+    if indicator.scheme.is_published:
+        return _frozen(request, indicator.scheme)
+    return _indicator_form(request, indicator.scheme, indicator)
+
+
+# --- targets ---------------------------------------------------------------------------------------------------------
+
+
+def _matrix_page(
+    request: HttpRequest, scheme: Scheme, category: Category | None, form: TargetMatrixForm | None = None
+) -> HttpResponse:
+    user = _user(request)
+    matrix = form.matrix if form is not None else selectors.target_matrix(scheme, user, category)
+    form = form or TargetMatrixForm(matrix)
+    editable = not scheme.is_published and _can(request, "scheme.manage")
+    # Django refuses a POST with more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS; edit one category at a time then.
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    too_big = editable and limit is not None and form.field_count > limit - 10
+    context = {
+        "scheme": scheme,
+        "form": form,
+        "matrix": matrix,
+        "category": category,
+        "categories": scheme.categories.order_by("sort_order", "code"),
+        "editable": editable and not too_big,
+        "too_big": too_big,
+        "can_adjust": scheme.is_published and _can(request, "target.adjust"),
+    }
+    return render(request, "schemes/target_matrix.html", context)
+
+
+def _category(scheme: Scheme, code: str | None) -> Category | None:
+    return get_object_or_404(Category, scheme=scheme, code=code) if code else None
+
+
+@requires("scheme.view")
+def target_matrix(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    return _matrix_page(request, scheme, _category(scheme, request.GET.get("category")))
+
+
+@requires("scheme.manage")
+@require_POST
+def target_matrix_save(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    if scheme.is_published:
+        return _frozen(request, scheme)
+    category = _category(scheme, request.POST.get("category"))
+    matrix = selectors.target_matrix(scheme, _user(request), category)
+    if request.POST.get("fingerprint") != matrix.fingerprint():
+        # Another admin saved since this page was opened: saving now would silently undo his changes.
+        messages.error(request, STALE_MATRIX)
+        return _matrix_page(request, scheme, category)
+    form = TargetMatrixForm(matrix, request.POST)
+    if form.is_valid():
+        try:
+            count = services.targets_bulk_set(scheme=scheme, cells=form.cells, by=_user(request))
+        except ApplicationError as exc:
+            form.add_service_errors(exc.extra.get("errors", []))
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已保存 {count} 个目标。" if count else "没有修改任何目标。")
+            query = f"?category={category.code}" if category else ""
+            return redirect(reverse("schemes:targets", kwargs={"year": year}) + query)
+    else:
+        messages.error(request, f"目标未保存：{len(form.errors)} 处有误，请改正后重新提交（其余单元格也未保存）。")
+    return _matrix_page(request, scheme, category, form)
+
+
+@requires("scheme.view")
+def target_detail(request: HttpRequest, target_id: int) -> HttpResponse:
+    target = access_target(_user(request), target_id)
+    adjustments, history = selectors.target_history(target)
+    context = {
+        "target": target,
+        "scheme": target.indicator.scheme,
+        "adjustments": adjustments,
+        "history": history,
+        "stages": selectors.stages_text(target.stages),
+        "amount": selectors.num(target.amount),
+        "stretch": selectors.num(target.stretch),
+        "can_adjust": target.indicator.scheme.is_published and _can(request, "target.adjust"),
+        "can_decide": _can(request, "target.decide"),
+    }
+    return render(request, "schemes/target_detail.html", context)
+
+
+@requires("target.adjust")
+@require_http_methods(["GET", "POST"])
+def adjustment_request(request: HttpRequest, target_id: int) -> HttpResponse:
+    target = access_target(_user(request), target_id, "adjust")
+    scheme = target.indicator.scheme
+    if not scheme.is_published:
+        messages.warning(request, services.SCHEME_NOT_PUBLISHED.format(year=scheme.year))
+        return redirect("schemes:target_detail", target_id=target.pk)
+    form = AdjustmentRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.target_adjustment_request(
+                target=target, effective_month=data["effective_month"], new_amount=data["new_amount"],
+                new_stages=data["new_stages"], reason=data["reason"], evidence=data["evidence"], by=_user(request),
+            )  # fmt: skip
+        except ValidationError as exc:
+            attach_errors(form, _adjustment_fields(exc))
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "任务调整申请已提交，等待区考核办审批。")
+            return redirect("schemes:target_detail", target_id=target.pk)
+    context = {
+        "target": target,
+        "scheme": scheme,
+        "form": form,
+        "amount": selectors.num(target.amount),
+        "stages": selectors.stages_text(target.stages),
+    }
+    return render(request, "schemes/adjustment_form.html", context)
+
+
+def _adjustment_fields(exc: ValidationError) -> ValidationError:
+    """The service names the target's fields (amount, stages); the form calls them new_amount, new_stages."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    rename = {"amount": "new_amount", "stages": "new_stages"}
+    return ValidationError({rename.get(k, k): v for k, v in exc.message_dict.items()})
+
+
+@requires("scheme.view")
+def adjustment_list(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    adjustments = selectors.adjustment_list(scheme, _user(request))
+    context = {
+        "scheme": scheme,
+        "adjustments": adjustments,
+        "pending": sum(1 for row in adjustments if row.adjustment.status == RequestStatus.PENDING),
+        "can_decide": _can(request, "target.decide"),
+    }
+    return render(request, "schemes/adjustment_list.html", context)
+
+
+def _back(request: HttpRequest, default: str, **kwargs: object) -> HttpResponse:
+    # Only two known places to go back to, never a URL taken from the request (no open redirect).
+    if request.POST.get("back") == "target" and "target_id" in kwargs:
+        return redirect("schemes:target_detail", target_id=kwargs["target_id"])
+    return redirect(default, year=kwargs["year"])
+
+
+@requires("target.decide")
+@require_POST
+def adjustment_decide(request: HttpRequest, adjustment_id: int, decision: str) -> HttpResponse:
+    adjustment = access_adjustment(_user(request), adjustment_id, "decide")
+    approve = decision == "approve"
+    form = DecisionForm(request.POST, approve=approve)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for e in form.errors["note"]))
+    else:
+        try:
+            services.target_adjustment_decide(
+                adjustment=adjustment, approve=approve, note=form.cleaned_data["note"], by=_user(request)
+            )
+        except (ApplicationError, ValidationError) as exc:
+            messages.error(request, exc.message if isinstance(exc, ApplicationError) else "；".join(exc.messages))
+        else:
+            target = adjustment.target
+            what = f"{target.unit.name} · {target.indicator.name}"
+            messages.success(request, f"已批准任务调整：{what}。" if approve else f"已驳回任务调整：{what}。")
+    return _back(
+        request, "schemes:adjustment_list", year=adjustment.target.indicator.scheme.year, target_id=adjustment.target_id
+    )
+
+
+def _evidence(file_field: object) -> HttpResponseBase | None:
+    name = getattr(file_field, "name", "")
+    if not name:
+        return None
+    # Always a download, never rendered inline: an uploaded file must not run in our origin.
+    return FileResponse(file_field.open("rb"), as_attachment=True, filename=Path(name).name)  # type: ignore[attr-defined]
+
+
+@requires("scheme.view")
+def adjustment_evidence(request: HttpRequest, adjustment_id: int) -> HttpResponseBase:
+    adjustment = access_adjustment(_user(request), adjustment_id)
+    response = _evidence(adjustment.evidence)
+    if response is None:
+        messages.info(request, "该任务调整没有上传依据材料。")
+        return redirect("schemes:target_detail", target_id=adjustment.target_id)
+    return response
+
+
+# --- bonus, deduction and veto records -------------------------------------------------------------------------------
+
+
+@requires("scheme.view")
+def item_list(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    records = selectors.item_record_list(scheme, _user(request))
+    context = {
+        "scheme": scheme,
+        "records": records,
+        "pending": sum(1 for row in records if row.record.status == RequestStatus.PENDING),
+        "can_propose": _can(request, "items.propose"),
+        "can_decide": _can(request, "items.decide"),
+    }
+    return render(request, "schemes/item_list.html", context)
+
+
+@requires("items.propose")
+@require_http_methods(["GET", "POST"])
+def item_propose(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    user = _user(request)
+    form = ItemRecordForm(
+        request.POST or None, request.FILES or None,
+        item_types=selectors.proposable_item_types(scheme, user), units=selectors.proposable_units(user),
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record = services.item_record_propose(
+                item_type=data["item_type"], unit=data["unit"], month=data["month"], points=data["points"],
+                reason=data["reason"], evidence=data["evidence"], by=user,
+            )  # fmt: skip
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已提出{record.item_type.get_kind_display()}：{record.unit.name}，等待审批。")
+            return redirect("schemes:item_list", year=year)
+    context = {"form": form, "title": f"{year}年 · 提出加分、扣分或一票否决", "scheme": scheme, "multipart": True}
+    return render(request, "schemes/form.html", context)
+
+
+@requires("items.decide")
+@require_POST
+def item_decide(request: HttpRequest, record_id: int, decision: str) -> HttpResponse:
+    record = access_item_record(_user(request), record_id, "decide")
+    approve = decision == "approve"
+    form = DecisionForm(request.POST, approve=approve)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for e in form.errors["note"]))
+    else:
+        try:
+            services.item_record_decide(
+                record=record, approve=approve, note=form.cleaned_data["note"], by=_user(request)
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            what = f"{record.unit.name} · {record.item_type.name}"
+            messages.success(request, f"已批准：{what}。" if approve else f"已驳回：{what}。")
+    return redirect("schemes:item_list", year=record.item_type.scheme.year)
+
+
+@requires("scheme.view")
+def item_evidence(request: HttpRequest, record_id: int) -> HttpResponseBase:
+    record = access_item_record(_user(request), record_id)
+    response = _evidence(record.evidence)
+    if response is None:
+        messages.info(request, "该记录没有上传佐证材料。")
+        return redirect("schemes:item_list", year=record.item_type.scheme.year)
+    return response
