@@ -22,6 +22,30 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
             demo_load()
 
 
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium for the whole session (one sync Playwright per thread at a time)."""
+    from playwright.sync_api import sync_playwright
+
+    from kaohe.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(live_server: Any, transactional_db: None) -> str:
+    """The live server's address, with the demo district in its database."""
+    from kaohe.demo.services import demo_is_loaded, demo_load
+
+    # Transactional tests empty the database after each test; the first one still finds the demo.
+    if not demo_is_loaded():
+        demo_load()
+    return str(live_server.url)
+
+
 @pytest.fixture
 def output_dir() -> Iterator[Path]:
     OUTPUT_DIR.mkdir(exist_ok=True)

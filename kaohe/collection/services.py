@@ -24,7 +24,7 @@ from kaohe.core.models import ChangeLog
 from kaohe.core.services import changelog_record
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.choices import DataSource, Frequency, IndicatorKind
-from kaohe.schemes.models import Indicator, Scheme, Target
+from kaohe.schemes.models import AMOUNT_PLACES, Indicator, Scheme, Target
 from kaohe.scoring.parse import rule_from_dict
 from kaohe.scoring.types import needs_target
 
@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
     from kaohe.accounts.models import User
 
+STORED = Decimal(1).scaleb(-AMOUNT_PLACES)
 STALE = "已被他人修改，请刷新页面后重新填写。"
-LOCKED = "本期数据已{status}，不能修改。"
+LOCKED = "本期数据{status}，不能修改。"
 NOT_OWNER = "只有数据责任单位可以填报或提交本期数据。"
 NOT_REVIEWER = "只有区审核员或区考核办可以审核。"
 NOT_SUBMITTED = "只能审核已提交的数据（当前状态：{status}）。"
@@ -180,8 +181,9 @@ def values_save(
 
 
 def _value_state(value: Value) -> dict[str, object]:
+    # Quantised to the stored precision, so "1.5" typed again over a stored 1.5000 is no change.
     return {
-        "amount": str(value.amount),
+        "amount": str(Decimal(value.amount).quantize(STORED)),
         "is_revision": value.is_revision,
         "note": value.note,
         "evidence": value.evidence.name if value.evidence else "",

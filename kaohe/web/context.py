@@ -11,6 +11,7 @@ MENU: list[tuple[str, str, str]] = [
     ("首页", "home", "home.view"),
     ("组织机构", "org:tree", "org.view"),
     ("考核方案", "schemes:list", "scheme.view"),
+    ("数据采集与审核", "collection:index", "data.view"),
     ("用户与权限", "accounts:user_list", "users.manage"),
     ("审计日志", "core:changelog_list", "audit.view"),
     ("系统状态", "core:system_status", "system.view"),

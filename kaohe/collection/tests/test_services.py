@@ -46,7 +46,7 @@ class WorkflowTests(WorldTestCase):
         self.assertEqual(saved.version, draft.version + 1)
         self.assertEqual(saved.values.get(indicator__code="qyje").amount, Decimal("123456.78"))
         row = ChangeLog.objects.filter(object_type="collection.value", action="update").latest("id")
-        self.assertEqual((row.before["amount"], row.after["amount"]), (str(before), "123456.78"))  # type: ignore[index]
+        self.assertEqual((row.before["amount"], row.after["amount"]), (str(before), "123456.7800"))  # type: ignore[index]
         self.assertEqual(row.actor_username, "nanyuan_tb")
 
     def test_a_stale_save_changes_nothing(self) -> None:

@@ -2,78 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import Browser, expect
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the fixtures are safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-from kaohe.demo.services import demo_is_loaded, demo_load, demo_password
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+from kaohe.browser import Visit
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
-    # Transactional tests empty the database after each test; the first one still finds the demo.
-    if not demo_is_loaded():
-        demo_load()
-    return str(live_server.url)
-
-
-class Visit:
-    """A page that records (and blocks) every request leaving the Kaohe server."""
-
-    def __init__(self, browser: Browser, base: str, **context: Any) -> None:
-        self.base = base
-        self.foreign: list[str] = []
-        self.context = browser.new_context(locale="zh-CN", **context)
-        self.page: Page = self.context.new_page()
-        own = urlparse(base).netloc
-        self.page.route("**/*", self._guard(own))
-
-    def _guard(self, own: str) -> Any:
-        def handle(route: Any) -> None:
-            url = route.request.url
-            if urlparse(url).netloc == own or url.startswith(("data:", "blob:")):
-                route.continue_()
-            else:
-                self.foreign.append(url)
-                route.abort()
-
-        return handle
-
-    def login(self, username: str) -> None:
-        self.page.goto(self.base + "/login/")
-        self.page.fill("#id_username", username)
-        self.page.fill("#id_password", demo_password())
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(self.base + "/")
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def test_login_page_renders_completely_offline(browser: Browser, site: str, output_dir: Path) -> None:

@@ -1,0 +1,54 @@
+"""Browser-test support: Debian's Chromium through Playwright, with every non-local request blocked."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlparse
+
+# Playwright's sync API runs an event loop in the test thread; the fixtures' ORM calls are safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import Browser, Page
+
+from kaohe.demo.services import demo_password
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+PHONE: dict[str, Any] = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
+
+
+class Visit:
+    """A page that records (and blocks) every request leaving the Kaohe server."""
+
+    def __init__(self, browser: Browser, base: str, **context: Any) -> None:
+        self.base = base
+        self.foreign: list[str] = []
+        self.context = browser.new_context(locale="zh-CN", **context)
+        self.page: Page = self.context.new_page()
+        own = urlparse(base).netloc
+        self.page.route("**/*", self._guard(own))
+
+    def _guard(self, own: str) -> Any:
+        def handle(route: Any) -> None:
+            url = route.request.url
+            if urlparse(url).netloc == own or url.startswith(("data:", "blob:")):
+                route.continue_()
+            else:
+                self.foreign.append(url)
+                route.abort()
+
+        return handle
+
+    def login(self, username: str) -> None:
+        self.page.goto(self.base + "/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", demo_password())
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(self.base + "/")
+
+    def close(self) -> None:
+        self.context.close()

@@ -1,0 +1,255 @@
+"""Forms of data collection: figures parsed as Decimal, evidence files checked, reasons required.
+
+A non-number is refused with "请输入数字" next to its field and nothing is saved; only fields the form
+itself declares are read, so a crafted POST cannot set a status, a unit or another indicator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+from kaohe.schemes.models import AMOUNT_DIGITS, AMOUNT_PLACES, Indicator
+
+from .models import Value
+from .services import Change
+
+NOT_A_NUMBER = "请输入数字"
+TOO_MANY_PLACES = "最多保留{places}位小数"
+TOO_LARGE = "数值过大"
+EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "docx", "xlsx")
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_BAD_TYPE = "佐证材料只能是 PDF、JPG、PNG、Word（.docx）或 Excel（.xlsx）文件。"
+EVIDENCE_TOO_LARGE = "佐证材料不能超过 10 MB。"
+EVIDENCE_MISMATCH = "文件内容与扩展名不符，请上传原始文件。"
+EVIDENCE_EMPTY = "上传的文件是空的。"
+REASON_MISSING = "请填写{what}原因。"
+EXPIRED = "表单已过期，请刷新页面后重新填写。"
+
+# Plain decimal notation only: "1e5", "NaN" or "Infinity" are numbers to Python, not to a clerk.
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# What each allowed file starts with, so a renamed executable is refused (docx and xlsx are zip archives).
+_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+}
+
+
+def parse_amount(raw: str, places: int = AMOUNT_PLACES) -> Decimal | None:
+    """A typed figure as Decimal (None when blank); thousands separators and spaces are tolerated."""
+    text = raw.strip().replace(",", "").replace("，", "").replace(" ", "")
+    if not text:
+        return None
+    if not _NUMBER.match(text):
+        raise ValidationError(NOT_A_NUMBER, code="invalid")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(NOT_A_NUMBER, code="invalid") from None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > min(places, AMOUNT_PLACES):
+        raise ValidationError(TOO_MANY_PLACES.format(places=min(places, AMOUNT_PLACES)), code="places")
+    if value.adjusted() >= AMOUNT_DIGITS - AMOUNT_PLACES:
+        raise ValidationError(TOO_LARGE, code="max_digits")
+    return value
+
+
+def validate_evidence(upload: UploadedFile) -> None:
+    """Evidence files: pdf, jpg, jpeg, png, docx or xlsx, at most 10 MB, content matching the extension."""
+    extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
+    if extension not in EVIDENCE_EXTENSIONS:
+        raise ValidationError(EVIDENCE_BAD_TYPE, code="extension")
+    if upload.size is None or upload.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError(EVIDENCE_TOO_LARGE, code="size")
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(_MAGIC[extension]):
+        raise ValidationError(EVIDENCE_MISMATCH, code="content")
+
+
+class AmountField(forms.CharField):
+    """A year-to-date figure typed as text and cleaned to Decimal; a phone shows its number pad."""
+
+    def __init__(self, *, places: int, **kwargs: Any) -> None:
+        self.places = places
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-control form-control-lg"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        return parse_amount(str(value or ""), self.places)
+
+
+class EvidenceField(forms.FileField):
+    default_error_messages = {
+        "invalid": "没有收到文件，请检查表单。",
+        "missing": "没有收到文件。",
+        "empty": EVIDENCE_EMPTY,
+        "max_length": "文件名过长。",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("validators", [validate_evidence])
+        kwargs.setdefault(
+            "widget",
+            # A plain file input: a saved file is replaced by a new one, never cleared by a checkbox.
+            forms.FileInput(attrs={"accept": ",".join("." + e for e in EVIDENCE_EXTENSIONS), "class": "form-control"}),
+        )
+        super().__init__(**kwargs)
+
+
+def _note_field() -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "说明（统计修订时必填）"}),
+        error_messages={"max_length": "说明不能超过 500 字。"},
+    )
+
+
+class _RowsForm(forms.Form):
+    """Fields named `<kind>-<key>` for each row key (indicator code or unit code) plus versions."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, error_messages={"required": EXPIRED})
+
+    def add_row(self, key: str, *, places: int, evidence: bool) -> None:
+        self.fields[f"amount-{key}"] = AmountField(places=places, label="1-N月累计")
+        self.fields[f"revision-{key}"] = forms.BooleanField(
+            required=False, label="统计修订", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+        )
+        self.fields[f"note-{key}"] = _note_field()
+        if evidence:
+            self.fields[f"evidence-{key}"] = EvidenceField(label="佐证材料")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in list(self.fields):
+            kind, _, key = name.partition("-")
+            if kind == "evidence" and data.get(name) and data.get(f"amount-{key}") is None:
+                # The service keeps evidence only with a figure; say so instead of dropping the file.
+                self.add_error(name, "请同时填写数值。")
+        return data
+
+    def posted(self, key: str) -> bool:
+        """Whether the row came with the request: a row left out changes nothing (it is not a deletion)."""
+        return f"amount-{key}" in self.data
+
+    def bound(self, key: str) -> dict[str, forms.BoundField | None]:
+        """The bound fields of one row, for the template (None where the row has no such field)."""
+        names = ("amount", "revision", "note", "evidence")
+        result: dict[str, forms.BoundField | None] = {}
+        for n in names:
+            name = f"{n}-{key}"
+            if name not in self.fields:
+                result[n] = None
+                continue
+            if self.is_bound and name in self.errors:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+            result[n] = self[name]
+        return result
+
+    def change(self, key: str) -> Change:
+        data = self.cleaned_data
+        return Change(
+            amount=data.get(f"amount-{key}"),
+            is_revision=bool(data.get(f"revision-{key}")),
+            note=data.get(f"note-{key}") or "",
+            evidence=data.get(f"evidence-{key}") or None,
+        )
+
+
+def differs(change: Change, value: Value | None) -> bool:
+    """Whether a row of the form changes what is saved (untouched rows are not written, nor version-checked)."""
+    if change.evidence is not None:
+        return True
+    if value is None:
+        return change.amount is not None
+    return (change.amount, change.is_revision, change.note.strip()) != (value.amount, value.is_revision, value.note)
+
+
+class EntryForm(_RowsForm):
+    """A township's (or one department's) figures of one month: one row per indicator."""
+
+    def __init__(self, *args: Any, indicators: Iterable[Indicator], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.codes: list[str] = []
+        for ind in indicators:
+            self.codes.append(ind.code)
+            self.add_row(ind.code, places=ind.decimal_places, evidence=ind.requires_evidence)
+
+    def changes(self) -> dict[str, Change]:
+        return {code: self.change(code) for code in self.codes if self.posted(code)}
+
+
+class GridForm(_RowsForm):
+    """One department indicator for many townships: one row (and one version) per township."""
+
+    version = None  # type: ignore[assignment]  # each row carries its own submission's version
+
+    def __init__(self, *args: Any, indicator: Indicator, unit_codes: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit_codes: list[str] = []
+        for code in unit_codes:
+            self.unit_codes.append(code)
+            self.add_row(code, places=indicator.decimal_places, evidence=indicator.requires_evidence)
+            self.fields[f"version-{code}"] = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for code in self.unit_codes:
+            if self.posted(code) and data.get(f"version-{code}") is None:
+                # Every row names the version it was read at, or its save could overwrite unseen changes.
+                self.add_error(f"amount-{code}", EXPIRED)
+        return data
+
+    def bound(self, key: str) -> dict[str, forms.BoundField | None]:
+        fields = super().bound(key)
+        fields["version"] = self[f"version-{key}"]
+        return fields
+
+    def version_of(self, code: str) -> int:
+        return int(self.cleaned_data[f"version-{code}"])
+
+
+class ReasonForm(forms.Form):
+    """The reason a reviewer returns figures or the admin unlocks them: required, shown to the owner."""
+
+    reason = forms.CharField(
+        label="原因",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+    def __init__(self, *args: Any, what: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = f"{what}原因"
+        self.fields["reason"].error_messages = {
+            "required": REASON_MISSING.format(what=what),
+            "max_length": "原因不能超过 1000 字。",
+        }
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data.get("reason", "")).strip()
+        if not reason:
+            raise ValidationError(self.fields["reason"].error_messages["required"], code="required")
+        return reason
