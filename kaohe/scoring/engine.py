@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from kaohe.scoring.errors import InputError
-from kaohe.scoring.explain import pts, status_text
+from kaohe.scoring.explain import num, pts, status_text
 from kaohe.scoring.grades import base_grade, promote
 from kaohe.scoring.ranking import competition_ranks, group_ranks
 from kaohe.scoring.rules import Completion, PoolStats, RuleInput, apply_rule
@@ -33,19 +33,25 @@ from kaohe.scoring.types import (
     TARGET_FREE,
     VETO_LABELS,
     AdjustmentKind,
+    BasePerPpRule,
     Basis,
     ComboRule,
     Direction,
+    EfficacyRule,
     GradeMethod,
+    GrowthVsTargetRule,
     IndicatorResult,
     IndicatorSpec,
     Kind,
     Measure,
+    PerEventRule,
     PeriodResult,
     Pool,
     RankPointsRule,
+    RatioRule,
     Rule,
     Scheme,
+    ShareOfTotalRule,
     Status,
     TieBreak,
     UnitResult,
@@ -57,7 +63,7 @@ from kaohe.scoring.types import (
 if TYPE_CHECKING:
     from kaohe.scoring.fast import YearArrays, YearScores
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"  # 1.1: group weights (分组权重), target changes (任务调整)
 ZERO = Fraction(0)
 ONE = Fraction(1)
 
@@ -91,6 +97,7 @@ def unit_facts(spec: IndicatorSpec, specs: Mapping[str, IndicatorSpec], data: Ye
     needs = spec.rule is None or needs_target(spec.rule)
     if target is None:
         return Facts(Status.NO_TARGET, actual=actual, scored=actual is not None and not needs)
+    target = target.at(month)  # 任务调整: the target in force in month N
     t = Fraction(target.annual)
     if spec.kind in (Kind.RATIO, Kind.GROWTH):
         # Levels and growth rates are judged against the target itself; there is no s(N).
@@ -165,6 +172,7 @@ def _combo_facts(
         if target is None:
             missing_target = True
             continue
+        target = target.at(month)
         t = Fraction(target.annual)
         due = scheduled_amount(specs[part.indicator], target, month)
         share = Fraction(part.share)
@@ -210,8 +218,11 @@ def _by_value(rule: Rule | None) -> bool:
     return isinstance(rule, TARGET_FREE)
 
 
-def rule_input(spec: IndicatorSpec, facts: Facts, *, paced: bool = False, pool: PoolStats | None = None) -> RuleInput:
-    """The rule's view of a unit: completions on the rule's basis (or the paced ones), value, target and pool."""
+def rule_input(
+    spec: IndicatorSpec, facts: Facts, *, paced: bool = False, pool: PoolStats | None = None, group: str = ""
+) -> RuleInput:
+    """The rule's view of a unit: completions on the rule's basis (or the paced ones), value, target and pool; the
+    weight is the one of the unit's group (分组权重) where the indicator sets one."""
     rule = spec.rule
     basis = getattr(rule, "basis", Basis.ANNUAL)
     if paced:
@@ -224,7 +235,7 @@ def rule_input(spec: IndicatorSpec, facts: Facts, *, paced: bool = False, pool: 
         parts = facts.annual if basis is Basis.ANNUAL else facts.on_schedule
         value = None if facts.actual is None else Fraction(facts.actual)
     return RuleInput(
-        weight=Fraction(spec.weight),
+        weight=Fraction(spec.weight_for(group)),
         higher=spec.direction is Direction.HIGHER,
         value=value,
         target=None if facts.target is None else Fraction(facts.target),
@@ -245,9 +256,9 @@ def pool_stats(rule: Rule, members: Mapping[str, Fraction], higher: bool) -> dic
 
 
 def cell_points(
-    spec: IndicatorSpec, f: Facts, pool: PoolStats | None, *, explain: bool = True
+    spec: IndicatorSpec, f: Facts, pool: PoolStats | None, *, group: str = "", explain: bool = True
 ) -> tuple[Fraction, Fraction, str]:
-    """(points, paced points, explanation) of one unit on one indicator."""
+    """(points, paced points, explanation) of one unit (of group `group`) on one indicator."""
     rule = spec.rule
     if f.status is Status.NOT_EVALUATED:
         return ZERO, ZERO, ""
@@ -256,19 +267,28 @@ def cell_points(
     if not f.scored:
         paced = ZERO
         if f.status is Status.NOT_REPORTED and needs_target(rule) and not isinstance(rule, RELATIVE):
-            paced = apply_rule(rule, rule_input(spec, f, paced=True))[0]
+            paced = apply_rule(rule, rule_input(spec, f, paced=True, group=group))[0]
         return ZERO, paced, "不得分"
-    points, text = apply_rule(rule, rule_input(spec, f, pool=pool))
+    points, text = apply_rule(rule, rule_input(spec, f, pool=pool, group=group))
     if isinstance(rule, (*RELATIVE, *TARGET_FREE)):
         paced = points  # no schedule pace exists for these: neutral in 得分达序时
     else:
-        paced = apply_rule(rule, rule_input(spec, f, paced=True))[0]
+        paced = apply_rule(rule, rule_input(spec, f, paced=True, group=group))[0]
+    if uses_weight(rule) and spec.group_weights and spec.weight_for(group) != spec.weight:
+        text = f"按分组{group}权重{num(spec.weight_for(group))}：{text}"
     if abs(points) > MAX_POINTS:
         # Both engines share this bound; it keeps every total inside the fast path's 64-bit fixed point.
         raise InputError(
             f"指标 {spec.code} 的得分 {float(points):.6g} 超出范围（绝对值须不超过10^8），请核对计分规则与数据"
         )
     return points, paced, text if explain else ""
+
+
+def uses_weight(rule: Rule) -> bool:
+    """Whether the rule's points depend on the indicator's weight (w, or base defaulting to w)."""
+    if isinstance(rule, (RatioRule, ComboRule, EfficacyRule, ShareOfTotalRule)):
+        return True
+    return isinstance(rule, (BasePerPpRule, PerEventRule, GrowthVsTargetRule)) and rule.base is None
 
 
 def indicator_points(
@@ -285,7 +305,9 @@ def indicator_points(
                 by_pool[groups[unit] if rule.pool is Pool.GROUP else ""][unit] = m
         for members in by_pool.values():
             pools.update(pool_stats(rule, members, spec.direction is Direction.HIGHER))
-    return {unit: cell_points(spec, f, pools.get(unit), explain=explain) for unit, f in facts.items()}
+    return {
+        unit: cell_points(spec, f, pools.get(unit), group=groups[unit], explain=explain) for unit, f in facts.items()
+    }
 
 
 def score_period(scheme: Scheme, data: YearData, month: int) -> PeriodResult:

@@ -15,12 +15,14 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from kaohe.scoring.arrays import YearArrays, check_arrays, to_arrays, to_decimal
+from kaohe.scoring.arrays import ChangeLevel, YearArrays, check_arrays, in_force, to_arrays
 from kaohe.scoring.engine import Facts, cell_points, measure, unit_facts, with_average
 from kaohe.scoring.fixedpoint import (
     I64,
     VS,
     Bool,
+    Cols,
+    K,
     Q,
     S,
     Val,
@@ -69,7 +71,6 @@ from kaohe.scoring.types import (
     Scheme,
     ShareOfTotalRule,
     Status,
-    Target,
     TieBreak,
     UnderMode,
     VetoEffect,
@@ -132,7 +133,7 @@ class YearScores:
 class _Year:
     """One scoring run over arrays; holds what the exact fallbacks need."""
 
-    def __init__(self, scheme: Scheme, arrays: YearArrays) -> None:
+    def __init__(self, scheme: Scheme, arrays: YearArrays, levels: dict[int, list[ChangeLevel]]) -> None:
         self.scheme = scheme
         self.a = arrays
         self.data = arrays.to_data()
@@ -148,14 +149,37 @@ class _Year:
         self.pools: dict[int, tuple[npt.NDArray[np.integer], Bool]] = {}  # relative families: (segment, scored)
         self.pool_cache: dict[tuple[int, int, int], tuple[Fraction, Fraction, Fraction]] = {}
         self.fallbacks = 0
+        # 任务调整 per indicator, and the cells whose scheduled amount needs their staged targets.
+        self.levels = levels
+        self.staged: dict[int, list[int]] = {}
+        for i, u in sorted({*arrays.stages, *arrays.changes}):
+            key = (i, u)
+            staged = arrays.stages.get(key) or any(t.stages for _, t in arrays.changes.get(key, ()))
+            if staged and arrays.has_target[key]:
+                self.staged.setdefault(i, []).append(u)
 
     # -- per-indicator inputs --
+
+    def target(self, i: int, fill: int = 1) -> I64:
+        """Annual targets in force (× 10^4, `fill` without one): [1, U], or [M, U] when some target changes."""
+        return in_force(self.a, i, self.levels.get(i), fill)
+
+    def weight(self, spec: IndicatorSpec) -> K:
+        """The indicator's weight: one Fraction, or per unit column where group weights (分组权重) differ."""
+        if not spec.group_weights:
+            return Fraction(spec.weight)
+        per_group = [Fraction(spec.weight_for(g)) for g in self.group_names]
+        values = sorted(set(per_group))
+        if len(values) == 1:
+            return values[0]
+        of_group = np.array([values.index(x) for x in per_group], np.intp)
+        return Cols(tuple(values), of_group[self.group_id])
 
     def due(self, i: int) -> tuple[I64, I64, I64, I64, I64]:
         """Scheduled amount (n1 × n2 ÷ d) and the paced annual completion (pn ÷ pd) per [month, unit]."""
         spec = self.scheme.indicators[i]
         M = self.M
-        t = np.where(self.a.has_target[i], self.a.targets[i], 1)[None, :]
+        t = self.target(i)
         sn = np.empty((M, 1), np.int64)
         sd = np.empty((M, 1), np.int64)
         for m in range(M):
@@ -165,14 +189,15 @@ class _Year:
         n2 = np.broadcast_to(sn, self.shape).copy()
         d = np.broadcast_to(sd, self.shape).copy()
         pn, pd = n2.copy(), d.copy()
-        for (ii, u), stages in self.a.stages.items():
-            if ii != i:
-                continue
-            target = Target(annual=to_decimal(self.a.targets[i, u]), stages=stages)
+        for u in self.staged.get(i, ()):
+            target = self.data.targets[self.a.units[u], spec.code]
             for m in range(M):
-                amount = scheduled_amount(spec, target, m + 1) * VS
+                current = target.at(m + 1)
+                if not current.stages:
+                    continue  # a changed target without stages: target × s(N), as vectorised above
+                amount = scheduled_amount(spec, current, m + 1) * VS
                 n1[m, u], n2[m, u], d[m, u] = amount.numerator, 1, amount.denominator
-                pn[m, u], pd[m, u] = amount.numerator, amount.denominator * int(t[0, u])
+                pn[m, u], pd[m, u] = amount.numerator, amount.denominator * int(current.annual.scaleb(4))
         return n1, n2, d, pn, pd
 
     def facts(self, i: int, m: int, u: int) -> Facts:
@@ -198,7 +223,7 @@ class _Year:
         spec = self.scheme.indicators[i]
         f = self.facts(i, m, u)
         pool = self.pool_stats(i, m, u) if isinstance(spec.rule, RELATIVE) and f.scored else None
-        points, paced, _ = cell_points(spec, f, pool, explain=False)
+        points, paced, _ = cell_points(spec, f, pool, group=self.a.groups[u], explain=False)
         return points, paced, f.status
 
     def pool_stats(self, i: int, m: int, u: int) -> PoolStats:
@@ -219,8 +244,7 @@ class _Year:
 
 def score_arrays(scheme: Scheme, arrays: YearArrays) -> YearScores:
     """Score every month 1..through for every unit and indicator."""
-    check_arrays(scheme, arrays)
-    y = _Year(scheme, arrays)
+    y = _Year(scheme, arrays, check_arrays(scheme, arrays))
     n_i, (M, U) = len(scheme.indicators), y.shape
     status = np.empty((n_i, M, U), np.int8)
     lo = np.zeros((n_i, M, U), np.int64)
@@ -254,7 +278,7 @@ def _indicator(
     c_parts: list[tuple[Fraction, Q]] = []
     completion: Val | None = None
     v = a.values[i]
-    t = np.where(a.has_target[i], a.targets[i], 1)[None, :]
+    t = y.target(i)  # [1, U], or [M, U] with 任务调整
     if isinstance(rule, ComboRule):
         st, scored, has, completion, c_parts, paced_c, bad = _combo(y, rule, shape)
         st = np.where(evaluated, st, CODE[Status.NOT_EVALUATED])
@@ -384,7 +408,7 @@ def _combo(
         has &= a.has_target[j][None, :]
         rep &= a.reported[j]
         v = a.values[j]
-        t = np.where(a.has_target[j], a.targets[j], 1)[None, :]
+        t = y.target(j)
         n1, n2, d, pn, pd = y.due(j)
         completion = completion + term(share, [v], t, shape)
         # share × (actual − due) ÷ target, exactly bracketed: on schedule when the sum is ≥ 0.
@@ -425,7 +449,7 @@ def _points(
     paced: bool = False,
 ) -> Val:
     shape = y.shape
-    w = Fraction(spec.weight)
+    w = y.weight(spec)
     c = parts[0][1] if parts else None
     match rule:
         case RatioRule():
@@ -479,11 +503,11 @@ def _points(
             raw = term(pts / VS, [v], 1, shape)
             return raw if rule.cap is None else clamp(raw, Fraction(rule.cap), const(Fraction(rule.cap), shape))
         case PerEventRule():
-            base = w if rule.base is None else Fraction(rule.base)
+            base: K = w if rule.base is None else Fraction(rule.base)
             raw = const(base, shape) + term(-Fraction(rule.points) / VS, [v], 1, shape)
             return clamp(raw, Fraction(rule.floor), const(Fraction(rule.floor), shape), below=True)
         case GrowthVsTargetRule():
-            t = np.where(y.a.has_target[i], y.a.targets[i], 0)[None, :]
+            t = y.target(i, 0)
             diff = (
                 np.zeros(shape, np.int64)
                 if paced
@@ -493,8 +517,8 @@ def _points(
     raise AssertionError(rule)  # pragma: no cover
 
 
-def _base_per_pp(rule: BasePerPpRule, w: Fraction, c: Q, shape: tuple[int, int]) -> Val:
-    base = w if rule.base is None else Fraction(rule.base)
+def _base_per_pp(rule: BasePerPpRule, w: K, c: Q, shape: tuple[int, int]) -> Val:
+    base: K = w if rule.base is None else Fraction(rule.base)
     ge1, bad = c.ge(Fraction(1), shape)
     op, ost = Fraction(rule.over_points), Fraction(rule.over_step)
     mb = None if rule.max_bonus is None else Fraction(rule.max_bonus)
@@ -563,8 +587,8 @@ def _piecewise(rule: PiecewisePpRule, c: Q, shape: tuple[int, int]) -> Val:
     return total
 
 
-def _growth(rule: GrowthVsTargetRule, w: Fraction, diff: I64, shape: tuple[int, int]) -> Val:
-    base = w if rule.base is None else Fraction(rule.base)
+def _growth(rule: GrowthVsTargetRule, w: K, diff: I64, shape: tuple[int, int]) -> Val:
+    base: K = w if rule.base is None else Fraction(rule.base)
     up = diff >= 0
     d_abs = np.abs(diff)
 
@@ -584,9 +608,7 @@ def _growth(rule: GrowthVsTargetRule, w: Fraction, diff: I64, shape: tuple[int, 
     return pick(up, const(base, shape) + bonus, const(base, shape) - penalty)
 
 
-def _pooled(
-    y: _Year, rule: EfficacyRule | ShareOfTotalRule, w: Fraction, higher: bool, v: I64, scored: Bool, seg: I64
-) -> Val:
+def _pooled(y: _Year, rule: EfficacyRule | ShareOfTotalRule, w: K, higher: bool, v: I64, scored: Bool, seg: I64) -> Val:
     """efficacy and share_of_total: min, max and sum of the values over each (month, pool)."""
     shape = y.shape
     n_seg = int(seg.max()) + 1 if seg.size else 1

@@ -100,17 +100,76 @@ class Val:
         return Val(self.lo - other.lo - other.n, self.n + other.n, self.bad | other.bad)
 
 
-def const(k: Fraction, shape: tuple[int, ...]) -> Val:
+@dataclass(frozen=True, slots=True, eq=False)
+class Cols:
+    """A constant that differs by unit (the last axis), e.g. a weight set per group (分组权重): its few distinct
+    values and, per unit column, the index of the one that applies. Arithmetic with a scalar maps every value."""
+
+    values: tuple[Fraction, ...]
+    index: npt.NDArray[np.intp]  # [U]
+
+    def map(self, f: Callable[[Fraction], Fraction]) -> Cols:
+        return Cols(tuple(f(x) for x in self.values), self.index)
+
+    def __add__(self, k: Fraction | int) -> Cols:
+        return self.map(lambda x: x + k)
+
+    __radd__ = __add__
+
+    def __sub__(self, k: Fraction | int) -> Cols:
+        return self.map(lambda x: x - k)
+
+    def __rsub__(self, k: Fraction | int) -> Cols:
+        return self.map(lambda x: k - x)
+
+    def __mul__(self, k: Fraction | int) -> Cols:
+        return self.map(lambda x: x * k)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, k: Fraction | int) -> Cols:
+        return self.map(lambda x: x / k)
+
+    def __neg__(self) -> Cols:
+        return self.map(lambda x: -x)
+
+
+K = Fraction | Cols  # a rule constant: one value, or one per unit column
+
+
+def const(k: K, shape: tuple[int, ...]) -> Val:
+    if isinstance(k, Cols):
+        pairs = [exact_val(x) for x in k.values]
+        fits = np.array([abs(lo) < _BIG for lo, _ in pairs])[k.index]
+        lo_col = np.array([lo if abs(lo) < _BIG else 0 for lo, _ in pairs], np.int64)[k.index]
+        n_col = np.array([n for _, n in pairs], np.int64)[k.index]
+        return Val(
+            np.broadcast_to(lo_col, shape).copy(),
+            np.broadcast_to(n_col, shape).copy(),
+            np.broadcast_to(~fits, shape).copy(),
+        )
     x = k * S
     lo = x.numerator // x.denominator
     return Val(np.full(shape, lo, np.int64), np.full(shape, int(x.denominator != 1), np.int64), np.zeros(shape, bool))
 
 
-def term(k: Fraction, num: Sequence[Factor], den: Factor, shape: tuple[int, ...], scale: int = S) -> Val:
-    """floor(k × Π num ÷ den × scale) as a Val."""
+def _scaled(k: Fraction, scale: int) -> tuple[int, int]:
     kn, kd = k.numerator * scale, k.denominator
     g = gcd(kn, kd)
-    kn, kd = kn // g, kd // g
+    return kn // g, kd // g
+
+
+def term(k: K, num: Sequence[Factor], den: Factor, shape: tuple[int, ...], scale: int = S) -> Val:
+    """floor(k × Π num ÷ den × scale) as a Val."""
+    if isinstance(k, Cols):
+        scaled = [_scaled(x, scale) for x in k.values]
+        fits = np.array([abs(n) < _BIG and d < _BIG for n, d in scaled])
+        kn_col = np.array([n if ok else 0 for (n, _), ok in zip(scaled, fits, strict=True)], np.int64)[k.index]
+        kd_col = np.array([d if ok else 1 for (_, d), ok in zip(scaled, fits, strict=True)], np.int64)[k.index]
+        d, over = times(den, kd_col, shape)
+        q, inexact, bad = floor_div([(1, [kn_col, *num])], d, shape)
+        return Val(q, inexact.astype(np.int64), bad | over | ~fits[k.index])
+    kn, kd = _scaled(k, scale)
     if abs(kn) >= _BIG or kd >= _BIG:
         return Val(np.zeros(shape, np.int64), np.zeros(shape, np.int64), np.ones(shape, bool))
     d, over = times(den, kd, shape)
@@ -184,7 +243,7 @@ class Q:
         sign, bad = exact_sign([(1, [k.numerator, self.den]), (-1, [*self.num, k.denominator])], shape)
         return sign >= 0, bad | self.bad
 
-    def term(self, k: Fraction, shape: tuple[int, ...]) -> Val:
+    def term(self, k: K, shape: tuple[int, ...]) -> Val:
         v = term(k, self.num, self.den, shape)
         v.bad |= self.bad
         return v

@@ -16,6 +16,7 @@ from kaohe.scoring.types import (
     Direction,
     EfficacyRule,
     Frequency,
+    GroupWeights,
     GrowthVsTargetRule,
     IndicatorSpec,
     Kind,
@@ -88,7 +89,9 @@ def schedule_fraction(spec: IndicatorSpec, month: int) -> Fraction:
 
 
 def scheduled_amount(spec: IndicatorSpec, target: Target, month: int) -> Fraction:
-    """The amount due by the end of month N: target × s(N), or the unit's staged target (分期目标)."""
+    """The amount due by the end of month N: target × s(N), or the unit's staged target (分期目标), from the target
+    in force in month N (任务调整)."""
+    target = target.at(month)
     annual = Fraction(target.annual)
     if not target.stages or spec.kind not in (Kind.CUMULATIVE, Kind.COUNT):
         return annual * schedule_fraction(spec, month)
@@ -115,6 +118,21 @@ def check_amount(value: Decimal, what: str) -> None:
 
 def check_target(spec: IndicatorSpec, unit: str, target: Target) -> None:
     what = f"单位 {unit} 指标 {spec.code} 的目标"
+    _check_one_target(spec, what, target)
+    previous = 1
+    for entry in target.changes:
+        if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], Target)):
+            raise InputError(f"{what}：任务调整须为（月份, 目标）对，收到 {entry!r}")
+        month, changed = entry
+        if isinstance(month, bool) or not isinstance(month, int) or not previous < month <= 12:
+            raise InputError(f"{what}：任务调整的起始月份须在2–12月之间且逐次递增，收到 {month!r}月")
+        if changed.changes:
+            raise InputError(f"{what}：{month}月起的调整后目标不能再含任务调整")
+        _check_one_target(spec, f"{what}（{month}月起调整后）", changed)
+        previous = month
+
+
+def _check_one_target(spec: IndicatorSpec, what: str, target: Target) -> None:
     check_amount(target.annual, what)
     # A growth target may be 0 or negative (增速不低于-5%); every other target is an amount or level to reach.
     if spec.kind is not Kind.GROWTH and target.annual <= 0:
@@ -173,6 +191,24 @@ def check_spec(spec: IndicatorSpec) -> None:
         raise InputError(f"{where}：权重最多6位小数，收到 {spec.weight}")
     if spec.vs_group_average and spec.kind not in (Kind.GROWTH, Kind.RATIO):
         raise InputError(f"{where}：只有增速和比率指标可比较组平均")
+    groups: set[object] = set()
+    gw = spec.group_weights
+    for entry in gw.pairs if isinstance(gw, GroupWeights) else tuple(gw.items()):
+        if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)):
+            raise InputError(f"{where}：分组权重须为（分组, 权重）对，收到 {entry!r}")
+        group, weight = entry
+        if group in groups:
+            raise InputError(f"{where}：分组 {group} 的权重重复")
+        groups.add(group)
+        if not isinstance(weight, Decimal):
+            raise InputError(f"{where}：分组 {group} 的权重须为十进制数（Decimal），收到 {weight!r}")
+        if not weight.is_finite() or weight < 0:
+            raise InputError(f"{where}：分组 {group} 的权重不能小于0，收到 {weight}")
+        if weight > MAX_POINTS:
+            raise InputError(f"{where}：分组 {group} 的权重不能超过10^8，收到 {weight}")
+        exponent = weight.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -6:
+            raise InputError(f"{where}：分组 {group} 的权重最多6位小数，收到 {weight}")
     if spec.kind is Kind.ANNUAL and spec.frequency is Frequency.QUARTERLY:
         raise InputError(f"{where}：年度指标不能按季度考核")
     if spec.plan_curve is not None:
@@ -194,6 +230,11 @@ def validate_scheme(scheme: Scheme) -> None:
     for spec in scheme.indicators:
         if spec.rule is not None:
             _check_rule(spec, spec.rule, codes)
+    used_groups = {u.group for u in scheme.units}
+    for spec in scheme.indicators:
+        for group in spec.group_weights:
+            if group not in used_groups:
+                raise InputError(f"指标 {spec.code}：分组权重引用了未知的分组 {group}（没有单位属于该组）")
     _unique((u.code for u in scheme.units), "单位代码")
     if any(not u.code for u in scheme.units):
         raise InputError("单位代码不能为空")
@@ -238,7 +279,8 @@ def validate_data(scheme: Scheme, data: YearData, through: int) -> None:
         check_amount(value, f"单位 {unit} 指标 {code} {month}月的数据")
         if value < 0 and specs[code].kind is not Kind.GROWTH:
             raise InputError(f"单位 {unit} 指标 {code} {month}月的数据不能为负：{value}")
-        due = data.targets.get((unit, code))
+        given = data.targets.get((unit, code))
+        due = None if given is None else given.at(month)
         if due is not None and specs[code].kind is not Kind.GROWTH and value > due.annual * MAX_COMPLETION:
             raise InputError(
                 f"单位 {unit} 指标 {code} {month}月的数据 {value} 超过目标 {due.annual} 的10^6倍，请核对单位"

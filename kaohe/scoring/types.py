@@ -7,7 +7,7 @@ Inputs carry `Decimal` (what the database stores, exact); results carry `Fractio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -259,6 +259,44 @@ def needs_target(rule: Rule | None) -> bool:
 # --- scheme ------------------------------------------------------------------------------------------------------
 
 
+class GroupWeights(Mapping[str, Decimal]):
+    """分组权重 of one indicator: a read-only, hashable mapping group -> weight, so IndicatorSpec stays frozen and
+    hashable. Built from any Mapping or (group, weight) pairs; kept in group order, so equal weights compare and hash
+    equal. Pairs naming a group twice are kept as given (`pairs`) for validation to reject."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, items: Mapping[str, Decimal] | Iterable[tuple[str, Decimal]] = ()) -> None:
+        given = tuple(items.items()) if isinstance(items, Mapping) else tuple(items)
+        ordered = all(isinstance(p, tuple) and len(p) == 2 for p in given)
+        self.pairs: tuple[tuple[str, Decimal], ...] = (
+            tuple(sorted(given, key=lambda p: str(p[0]))) if ordered else given
+        )
+
+    def __getitem__(self, group: str) -> Decimal:
+        for code, weight in self.pairs:
+            if code == group:
+                return weight
+        raise KeyError(group)
+
+    def __iter__(self) -> Iterator[str]:
+        return (code for code, _ in self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, GroupWeights):
+            return self.pairs == other.pairs
+        return isinstance(other, Mapping) and dict(self.pairs) == dict(other)
+
+    def __hash__(self) -> int:
+        return hash(self.pairs)
+
+    def __repr__(self) -> str:
+        return f"GroupWeights({dict(self.pairs)!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class IndicatorSpec:
     code: str
@@ -272,6 +310,25 @@ class IndicatorSpec:
     counts_for_schedule: bool = True  # 计入序时统计
     vs_group_average: bool = False  # growth/ratio: 达序时 also needs ≥ the group's average (抚州 "市平均速度")
     name: str = ""
+    # 分组权重: group -> weight; a unit whose group is listed uses that weight instead of `weight` for everything
+    # weight-driven. Any Mapping (or (group, weight) pairs) is accepted and stored as a hashable GroupWeights.
+    group_weights: Mapping[str, Decimal] = GroupWeights()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.group_weights, GroupWeights):
+            try:
+                weights = GroupWeights(self.group_weights)
+            except TypeError:
+                from kaohe.scoring.errors import InputError
+
+                raise InputError(
+                    f"指标 {self.code}：分组权重须为“分组→权重”的映射，收到 {self.group_weights!r}"
+                ) from None
+            object.__setattr__(self, "group_weights", weights)
+
+    def weight_for(self, group: str) -> Decimal:
+        """The weight a unit of this group is scored with (its group weight, else the indicator's weight)."""
+        return self.group_weights.get(group, self.weight)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +398,20 @@ class Stage:
 class Target:
     annual: Decimal
     stages: tuple[Stage, ...] = ()  # 分期目标, per unit
+    # 任务调整: (month, target) in ascending month order; from that month on the unit's target (annual and stages)
+    # is the changed one, earlier months keep the earlier target. Changed targets carry no changes of their own.
+    changes: tuple[tuple[int, Target], ...] = ()
+
+    def at(self, month: int) -> Target:
+        """The target in force in month N: the last change dated N or earlier, else the original (without changes)."""
+        if not self.changes:
+            return self
+        current = Target(self.annual, self.stages)
+        for start, changed in self.changes:
+            if start > month:
+                break
+            current = changed
+        return current
 
 
 @dataclass(frozen=True, slots=True)

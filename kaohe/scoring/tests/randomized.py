@@ -147,6 +147,36 @@ def _rule(r: random.Random, kind: Kind, lower: bool) -> dict[str, Any] | None:
 AMOUNTS = ["0", "1", "1.5", "2", "3", "4.5", "6", "12", "27", "28", "54", "177.7", "0.0001", "100", "33.3333"]
 TARGETS = ["3", "6", "12", "27", "54", "100", "7", "0.5", "1000"]
 LEVELS = ["80", "85", "90", "100", "72.5", "0", "-2", "8", "8.5"]
+GROUP_WEIGHTS = ["8", "4", "0", "2.5", "0.125", "10"]
+
+
+def _target(r: random.Random, s: IndicatorSpec) -> Target:
+    pool = LEVELS if s.kind in (Kind.RATIO, Kind.GROWTH) else TARGETS
+    t = D(r.choice([x for x in pool if s.kind is Kind.GROWTH or D(x) > 0]))
+    stages: tuple[Stage, ...] = ()
+    if s.kind in (Kind.CUMULATIVE, Kind.COUNT) and r.random() < 0.3:
+        stages = tuple(
+            Stage(m, max((t * D(f)).quantize(D("0.0001")), D("0.0001")))
+            for m, f in ((3, "0.2"), (6, "0.5"), (9, "0.7"))
+        )
+    return Target(t, stages)
+
+
+def _with_changes(r: random.Random, s: IndicatorSpec, target: Target) -> Target:
+    """任务调整: one or two changes from random months on (some after the period scored, where they do nothing)."""
+    if r.random() >= 0.25:
+        return target
+    months = sorted(r.sample(range(2, 13), r.choice([1, 1, 2])))
+    return Target(target.annual, target.stages, tuple((m, _target(r, s)) for m in months))
+
+
+def _group_weights(r: random.Random, groups: dict[str, str]) -> dict[str, Decimal]:
+    """分组权重 for some of the groups in use (sometimes the ungrouped units' "" group too)."""
+    if r.random() >= 0.35:
+        return {}
+    used = sorted(set(groups.values()))
+    chosen = r.sample(used, r.randint(1, len(used)))
+    return {g: D(r.choice(GROUP_WEIGHTS)) for g in chosen}
 
 
 def random_case(seed: int) -> tuple[Scheme, YearData, int]:
@@ -180,6 +210,7 @@ def random_case(seed: int) -> tuple[Scheme, YearData, int]:
                 interpolate_stages=r.random() < 0.5,
                 counts_for_schedule=r.random() < 0.9,
                 vs_group_average=kind in (Kind.GROWTH, Kind.RATIO) and r.random() < 0.5,
+                group_weights=_group_weights(r, groups),
             )
         )
     volumes = [
@@ -199,7 +230,15 @@ def random_case(seed: int) -> tuple[Scheme, YearData, int]:
             "cap": r.choice(["1", "1.2"]),
             "parts": [{"indicator": a.code, "share": share}, {"indicator": b.code, "share": str(1 - D(share))}],
         }
-        specs.append(IndicatorSpec(code="combo", kind=Kind.CUMULATIVE, weight=D("0.5"), rule=rule_from_dict(combo)))
+        specs.append(
+            IndicatorSpec(
+                code="combo",
+                kind=Kind.CUMULATIVE,
+                weight=D("0.5"),
+                rule=rule_from_dict(combo),
+                group_weights=_group_weights(r, groups),
+            )
+        )
     through = r.randint(1, 12)
     targets: dict[tuple[str, str], Target] = {}
     values: dict[tuple[str, str, int], Decimal] = {}
@@ -208,15 +247,7 @@ def random_case(seed: int) -> tuple[Scheme, YearData, int]:
             continue
         for u in units:
             if r.random() < 0.85:
-                pool = LEVELS if s.kind in (Kind.RATIO, Kind.GROWTH) else TARGETS
-                t = D(r.choice([x for x in pool if s.kind is Kind.GROWTH or D(x) > 0]))
-                stages: tuple[Stage, ...] = ()
-                if s.kind in (Kind.CUMULATIVE, Kind.COUNT) and r.random() < 0.3:
-                    stages = tuple(
-                        Stage(m, max((t * D(f)).quantize(D("0.0001")), D("0.0001")))
-                        for m, f in ((3, "0.2"), (6, "0.5"), (9, "0.7"))
-                    )
-                targets[u, s.code] = Target(t, stages)
+                targets[u, s.code] = _with_changes(r, s, _target(r, s))
             base = r.choice(AMOUNTS)
             for m in range(1, through + 1):
                 if r.random() < 0.85:

@@ -348,3 +348,84 @@ class TestExplanations(unittest.TestCase):
         r = score_period(s, data({("a", "x"): "100"}), 6)
         self.assertEqual(r.unit("a").indicator("x").explanation, "1-6月未报；不得分")
         self.assertEqual(r.unit("b").indicator("x").explanation, "无任务；不得分")
+
+
+class TestGroupWeights(unittest.TestCase):
+    """分组考核: a group may carry its own weight for an indicator."""
+
+    def test_a_group_weight_of_8_against_4_doubles_the_points(self) -> None:
+        x = spec(weight="4", rule=RATIO, group_weights={"big": D("8")})
+        s = scheme(x, units=("a", "b"), groups={"a": "big", "b": "small"})
+        d = data({("a", "x"): "100", ("b", "x"): "100"}, {("a", "x", 6): "60", ("b", "x", 6): "60"})
+        r = score_period(s, d, 6)
+        a, b = r.unit("a"), r.unit("b")
+        self.assertEqual((a.indicator("x").points, b.indicator("x").points), (F(24, 5), F(12, 5)))
+        self.assertEqual((a.paced_total, b.paced_total), (4, 2))  # paced on the weight used: 50 % × 8, 50 % × 4
+        self.assertIn("按分组big权重8：(60÷100)×8=4.8", a.indicator("x").explanation)
+        self.assertIn("(60÷100)×4=2.4", b.indicator("x").explanation)
+        year = score_year(s, d, through=6)
+        self.assertEqual((year.total("a", 6), year.total("b", 6)), (Decimal("4.80"), Decimal("2.40")))
+
+    def test_a_frozen_hashable_mapping(self) -> None:
+        pairs = spec(group_weights=(("g2", D(1)), ("g1", D(2))))
+        mapping = spec(group_weights={"g1": D(2), "g2": D(1)})
+        self.assertEqual(pairs, mapping)
+        self.assertEqual(hash(pairs), hash(mapping))
+        self.assertEqual(dict(mapping.group_weights), {"g1": D(2), "g2": D(1)})
+        self.assertEqual(mapping.group_weights, {"g1": D(2), "g2": D(1)})
+        self.assertEqual((mapping.weight_for("g1"), mapping.weight_for("other")), (D(2), D(1)))
+        self.assertEqual(spec().group_weights, {})
+        with self.assertRaises(TypeError):
+            mapping.group_weights["g1"] = D(3)  # type: ignore[index]
+
+    def test_negative_or_unknown_group_weights_are_rejected(self) -> None:
+        groups = {"a": "g1"}
+        with self.assertRaises(InputError) as ctx:
+            scheme(spec(group_weights=(("g1", D(-1)),)), groups=groups)
+        self.assertIn("指标 x：分组 g1 的权重不能小于0", ctx.exception.message)
+        with self.assertRaises(InputError) as ctx:
+            scheme(spec(group_weights=(("g9", D(1)),)), groups=groups)
+        self.assertIn("指标 x：分组权重引用了未知的分组 g9", ctx.exception.message)
+        with self.assertRaises(InputError) as ctx:
+            scheme(spec(group_weights=(("g1", D(1)), ("g1", D(2)))), groups=groups)
+        self.assertIn("重复", ctx.exception.message)
+
+
+class TestTargetChanges(unittest.TestCase):
+    """任务调整: from a month on, a unit's target is a changed one."""
+
+    HALVED = Target(D(120), changes=((7, Target(D(60))),))
+
+    def test_a_target_halved_from_july(self) -> None:
+        s = scheme(spec(weight="10", rule=RATIO))
+        d = data({("a", "x"): self.HALVED}, {("a", "x", 6): "55", ("a", "x", 7): "56"})
+        year = score_year(s, d, through=7)
+        june = year.period(6).unit("a").indicator("x")  # the reference engine's results
+        july = score_period(s, d, 7).unit("a").indicator("x")
+        self.assertEqual((june.status, june.target, june.scheduled), (Status.BEHIND, D(120), 60))
+        self.assertEqual((july.status, july.target, july.scheduled), (Status.ON_SCHEDULE, D(60), 35))
+        self.assertEqual(july.points, F(56, 6))
+        self.assertIn("目标60", july.explanation)
+        self.assertEqual((year.status("a", "x", 6), year.status("a", "x", 7)), (Status.BEHIND, Status.ON_SCHEDULE))
+        self.assertEqual(year.total("a", 7), Decimal("9.33"))
+        arrays = to_arrays(s, d, 7)
+        self.assertEqual(arrays.changes, {(0, 0): self.HALVED.changes})
+        self.assertEqual(arrays.to_data().targets["a", "x"], self.HALVED)
+
+    def test_at(self) -> None:
+        t = Target(D(100), (Stage(3, D(20)),), ((4, Target(D(80))), (10, Target(D(90)))))
+        self.assertEqual([t.at(m).annual for m in (1, 3, 4, 9, 10, 12)], [D(x) for x in (100, 100, 80, 80, 90, 90)])
+        self.assertEqual(t.at(3), Target(D(100), (Stage(3, D(20)),)))
+
+    def test_bad_changes(self) -> None:
+        cases = [
+            ("2–12月之间且逐次递增", ((1, Target(D(50))),)),
+            ("2–12月之间且逐次递增", ((8, Target(D(50))), (7, Target(D(40))))),
+            ("2–12月之间且逐次递增", ((13, Target(D(50))),)),
+            ("（7月起调整后）须大于0", ((7, Target(D(0))),)),
+            ("超过全年目标", ((7, Target(D(50), (Stage(9, D(60)),))),)),
+        ]
+        for words, changes in cases:
+            with self.subTest(words), self.assertRaises(InputError) as ctx:
+                score_period(scheme(spec()), data({("a", "x"): Target(D(100), changes=changes)}), 6)
+            self.assertIn(words, ctx.exception.message)
