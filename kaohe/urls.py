@@ -12,6 +12,7 @@ urlpatterns = [
     path("org/", include("kaohe.org.urls")),
     path("schemes/", include("kaohe.schemes.urls")),
     path("data/", include("kaohe.collection.urls")),
+    path("scores/", include("kaohe.assessment.urls")),
     path("manage/", include("kaohe.core.urls")),
 ]
 

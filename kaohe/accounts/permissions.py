@@ -30,6 +30,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "items.propose": "提出加扣分与否决",
     "items.decide": "审批加扣分与否决",
     "data.view": "查看填报数据",
+    "scores.view": "查看成绩单与预警",
     "data.enter": "填报与提交数据",
     "data.review": "审核数据（通过或退回）",
     "data.unlock": "解锁已审核数据",
@@ -38,7 +39,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "system.view": "系统配置与状态",
 }
 
-_BUSINESS = frozenset({"home.view", "account.self", "org.view", "scheme.view", "data.view"})
+_BUSINESS = frozenset({"home.view", "account.self", "org.view", "scheme.view", "data.view", "scores.view"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: _BUSINESS

@@ -19,7 +19,7 @@ from kaohe.collection import services as collection
 from kaohe.collection.models import Submission
 from kaohe.org.models import Department, Unit, UnitGroup
 from kaohe.schemes import services as schemes
-from kaohe.schemes.models import Indicator, Scheme
+from kaohe.schemes.models import Indicator, Scheme, Target
 
 from .scheme import (
     CATEGORIES,
@@ -45,7 +45,7 @@ LATE_REPORTS = {("liutang", 3), ("liutang", 7), ("shimen", 5)}
 RETURNED_UNIT = "baisha"
 DRAFT_UNIT = "nanyuan"
 PENDING_UNITS = {"donghu", "xishan"}
-PENDING_DEPARTMENTS = {"tongji"}  # the statistics bureau's October figures still await review
+PENDING_DEPARTMENTS: set[str] = set()  # every department's October figures are approved
 
 # A tiny but valid PDF: the evidence file attached to self-reported investment figures.
 EVIDENCE_PDF = (
@@ -216,6 +216,40 @@ DEPARTMENT_OFFICERS = {
 }
 
 
+def load_decisions(scheme: Scheme, users: dict[str, User]) -> None:
+    """Target adjustments and bonus/deduction/veto items, some decided, some still waiting."""
+    admin = users["kaoheban"]
+    target = Target.objects.get(indicator__scheme=scheme, indicator__code="gdzc", unit__code="longquan")
+    adjustment = schemes.target_adjustment_request(
+        target=target, effective_month=7, new_amount=round_to(target.amount * Decimal("0.85"), 2),
+        reason="龙泉镇两个亿元项目因用地报批延期至明年开工，经区政府常务会议同意调减固定资产投资任务。",
+        by=users["fagaiju"],
+    )  # fmt: skip
+    schemes.target_adjustment_decide(adjustment=adjustment, approve=True, by=admin, note="同意，自7月起执行。")
+    pending = Target.objects.get(indicator__scheme=scheme, indicator__code="shelin", unit__code="taoyuan")
+    schemes.target_adjustment_request(
+        target=pending, effective_month=10, new_amount=round_to(pending.amount * Decimal("0.9"), 2),
+        reason="桃源镇辖区大型商超停业装修三个月，申请调减社会消费品零售总额任务。", by=users["tongjiju"],
+    )  # fmt: skip
+    items = {t.code: t for t in scheme.item_types.all()}
+    units = {u.code: u for u in Unit.objects.assessed()}
+    decided = [
+        ("zdxmpz", "qingshi", 6, "青石镇智能装备产业园项目列入全市重点项目中期增补计划", "fagaiju"),
+        ("zdxmpz", "jinqiao", 8, "金桥镇新材料项目列入全市重点项目计划", "fagaiju"),
+        ("dbyq", "shimen", 9, "区委督办“工业园区污水管网改造”事项逾期未办结", "ducha"),
+    ]
+    for code, unit, month, reason, who in decided:
+        record = schemes.item_record_propose(
+            item_type=items[code], unit=units[unit], month=month, reason=reason, by=users[who]
+        )
+        schemes.item_record_decide(record=record, approve=True, by=admin)
+    # A veto proposed by the department; it counts only once the admin approves it.
+    schemes.item_record_propose(
+        item_type=items["aqsc"], unit=units["liutang"], month=9, by=admin,
+        reason="应急管理局提请：柳塘镇9月发生一起较大生产安全事故，待区安委会认定。",
+    )  # fmt: skip
+
+
 def load_data(*, year: int, month: int) -> None:
     admin = User.objects.get(username="kaoheban")
     rng = random.Random(SEED)
@@ -225,3 +259,4 @@ def load_data(*, year: int, month: int) -> None:
     figures = yearly_figures(current, month, rng)
     load_history(current, figures, range(1, month), admin)
     load_current_month(current, figures, month)
+    load_decisions(current, {u.username: u for u in User.objects.all()})

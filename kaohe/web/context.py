@@ -9,6 +9,7 @@ from kaohe.accounts.permissions import role_has
 
 MENU: list[tuple[str, str, str]] = [
     ("首页", "home", "home.view"),
+    ("成绩单", "assessment:index", "scores.view"),
     ("组织机构", "org:tree", "org.view"),
     ("考核方案", "schemes:list", "scheme.view"),
     ("数据采集与审核", "collection:index", "data.view"),

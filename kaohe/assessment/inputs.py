@@ -1,0 +1,180 @@
+"""The one adapter between the database and the scoring engine: ORM rows in, engine dataclasses out.
+
+Official scores use approved figures only; the preview adds figures submitted and waiting for review.
+Targets follow approved adjustments from the month each names; bonus, deduction and veto items count
+once the admin has approved them; late or missing monthly reports become the scheme's timeliness
+deduction. A handful of queries, whatever the size of the district.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from kaohe.collection.choices import SubmissionStatus
+from kaohe.collection.models import Value
+from kaohe.collection.timeliness import timeliness
+from kaohe.org.models import Unit
+from kaohe.schemes.choices import ItemKind, RequestStatus
+from kaohe.schemes.models import Indicator, ItemRecord, Scheme, Target, TargetAdjustment
+from kaohe.scoring import (
+    Adjustment,
+    AdjustmentCategory,
+    AdjustmentKind,
+    Direction,
+    Frequency,
+    IndicatorSpec,
+    Kind,
+    Stage,
+    Veto,
+    VetoEffect,
+    YearData,
+    grade_rule_from_dict,
+    plan_curve_from_list,
+    rule_from_dict,
+)
+from kaohe.scoring import Scheme as EngineScheme
+from kaohe.scoring import Target as EngineTarget
+from kaohe.scoring import Unit as EngineUnit
+
+
+class Mode(StrEnum):
+    OFFICIAL = "official"  # approved figures only
+    PREVIEW = "preview"  # approved plus submitted, clearly labelled as such
+
+
+MODE_STATUSES = {
+    Mode.OFFICIAL: (SubmissionStatus.APPROVED,),
+    Mode.PREVIEW: (SubmissionStatus.APPROVED, SubmissionStatus.SUBMITTED),
+}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the engine needs for one year, plus the names the pages show."""
+
+    scheme: Scheme
+    engine_scheme: EngineScheme
+    data: YearData
+    indicators: list[Indicator]
+    units: list[Unit]
+    mode: Mode
+
+
+def engine_scheme(scheme: Scheme, indicators: list[Indicator], units: list[Unit]) -> EngineScheme:
+    specs = []
+    for ind in indicators:
+        specs.append(
+            IndicatorSpec(
+                code=ind.code,
+                name=ind.name,
+                kind=Kind(ind.kind),
+                weight=ind.weight,
+                rule=rule_from_dict(ind.rule) if ind.rule is not None else None,
+                direction=Direction(ind.direction),
+                frequency=Frequency(ind.frequency),
+                plan_curve=plan_curve_from_list(ind.plan_curve) if ind.plan_curve else None,
+                interpolate_stages=ind.interpolate_stages,
+                counts_for_schedule=ind.counts_for_schedule,
+                group_weights={gw.group.code: gw.weight for gw in ind.group_weights.all()},
+            )
+        )
+    categories = tuple(
+        AdjustmentCategory(code=t.code, kind=AdjustmentKind(t.kind), cap=t.cap, name=t.name)
+        for t in scheme.item_types.all()
+        if t.kind in (ItemKind.BONUS, ItemKind.DEDUCTION)
+    )
+    return EngineScheme(
+        indicators=tuple(specs),
+        units=tuple(EngineUnit(code=u.code, group=u.group.code if u.group else "", name=u.name) for u in units),
+        categories=categories,
+        grade_rule=grade_rule_from_dict(scheme.grade_rule) if scheme.grade_rule else None,
+    )
+
+
+def _stages(raw: dict[str, str]) -> tuple[Stage, ...]:
+    return tuple(Stage(month=int(m), amount=Decimal(a)) for m, a in sorted(raw.items(), key=lambda kv: int(kv[0])))
+
+
+def engine_targets(scheme: Scheme) -> dict[tuple[str, str], EngineTarget]:
+    """Targets as they stand, with every approved adjustment applying from its own month on."""
+    changes: dict[int, list[TargetAdjustment]] = defaultdict(list)
+    for adj in TargetAdjustment.objects.filter(
+        target__indicator__scheme=scheme, status=RequestStatus.APPROVED
+    ).order_by("decided_at", "pk"):
+        changes[adj.target_id].append(adj)
+    result: dict[tuple[str, str], EngineTarget] = {}
+    for target in Target.objects.filter(indicator__scheme=scheme).select_related("unit", "indicator"):
+        history = changes.get(target.pk, [])
+        if not history:
+            result[(target.unit.code, target.indicator.code)] = EngineTarget(
+                annual=target.amount, stages=_stages(target.stages)
+            )
+            continue
+        original = EngineTarget(annual=history[0].old_amount, stages=_stages(history[0].old_stages))
+        steps = tuple(
+            (adj.effective_month, EngineTarget(annual=adj.new_amount, stages=_stages(adj.new_stages)))
+            for adj in history
+        )
+        result[(target.unit.code, target.indicator.code)] = EngineTarget(
+            annual=original.annual, stages=original.stages, changes=steps
+        )
+    return result
+
+
+def engine_values(scheme: Scheme, mode: Mode, through: int) -> dict[tuple[str, str, int], Decimal]:
+    rows = Value.objects.filter(
+        submission__scheme=scheme, submission__status__in=MODE_STATUSES[mode], submission__month__lte=through
+    ).values_list("submission__unit__code", "indicator__code", "submission__month", "amount")
+    return {(unit, indicator, month): amount for unit, indicator, month, amount in rows}
+
+
+def engine_items(scheme: Scheme, through: int) -> tuple[tuple[Adjustment, ...], tuple[Veto, ...]]:
+    adjustments: list[Adjustment] = []
+    vetoes: list[Veto] = []
+    records = ItemRecord.objects.filter(
+        item_type__scheme=scheme, status=RequestStatus.APPROVED, month__lte=through
+    ).select_related("item_type", "unit")
+    for record in records:
+        item = record.item_type
+        if item.kind == ItemKind.VETO:
+            vetoes.append(Veto(unit=record.unit.code, effect=VetoEffect(item.veto_effect), month=record.month,
+                               reason=record.reason))  # fmt: skip
+        else:
+            adjustments.append(Adjustment(unit=record.unit.code, category=item.code, points=record.points,
+                                          month=record.month, reason=record.reason))  # fmt: skip
+    adjustments += timeliness_deductions(scheme, through)
+    return tuple(adjustments), tuple(vetoes)
+
+
+def timeliness_deductions(scheme: Scheme, through: int) -> list[Adjustment]:
+    """Each late or missing monthly report costs the timeliness item's points, from that report's month on."""
+    items = [t for t in scheme.item_types.all() if t.from_timeliness and t.kind == ItemKind.DEDUCTION]
+    if not items or through < 1:
+        return []
+    found = timeliness(scheme=scheme, up_to_month=through)
+    result = []
+    for item in items:
+        for unit, record in found.items():
+            for month, word in [(m, "迟报") for m in record.late] + [(m, "未报") for m in record.missing]:
+                result.append(Adjustment(unit=unit, category=item.code, points=item.points or Decimal(0),
+                                         month=month, reason=f"{month}月报表{word}"))  # fmt: skip
+    return result
+
+
+def load(scheme: Scheme, *, mode: Mode = Mode.OFFICIAL, through: int = 12) -> Inputs:
+    """The engine's view of one year, from the database."""
+    indicators = list(
+        Indicator.objects.filter(scheme=scheme).prefetch_related("group_weights__group").order_by("sort_order", "code")
+    )
+    units = list(Unit.objects.assessed().select_related("group").order_by("sort_order", "code"))
+    adjustments, vetoes = engine_items(scheme, through)
+    data = YearData(
+        targets=engine_targets(scheme),
+        values=engine_values(scheme, mode, through),
+        adjustments=adjustments,
+        vetoes=vetoes,
+    )
+    return Inputs(scheme, engine_scheme(scheme, indicators, units), data, indicators, units, mode)

@@ -1,0 +1,112 @@
+"""`kaohe score --period YYYY-MM [--official|--preview] [--json]`: the 成绩单 on the command line."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kaohe.assessment import selectors
+from kaohe.assessment.inputs import Mode
+from kaohe.schemes.models import Scheme
+from kaohe.scoring import exact_decimal, fmt_points
+
+PERIOD = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+class Command(BaseCommand):
+    help = "计算某期成绩单：--period 2026-10，正式（仅已审核）或预览（含待审核），可输出 JSON。"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--period", required=True, help="期别，如 2026-10（1-10月累计）")
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
+            "--official", action="store_const", dest="mode", const=Mode.OFFICIAL, help="仅已审核数据（默认）"
+        )
+        mode.add_argument("--preview", action="store_const", dest="mode", const=Mode.PREVIEW, help="含待审核数据")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="输出 JSON（数字为精确十进制字符串）")
+
+    def handle(self, *args: Any, period: str, mode: Mode | None, as_json: bool, **options: Any) -> None:
+        match = PERIOD.match(period)
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise CommandError(f"期别格式应为 YYYY-MM（如 2026-10），收到 {period!r}。")
+        year, month = int(match.group(1)), int(match.group(2))
+        scheme = Scheme.objects.filter(year=year, status="published").first()
+        if scheme is None:
+            raise CommandError(f"{year}年没有已发布的考核方案。")
+        board = selectors.scoreboard(scheme=scheme, month=month, mode=mode or Mode.OFFICIAL)
+        if as_json:
+            self.stdout.write(board_json(board))
+        else:
+            self.stdout.write(board_text(board))
+
+
+def _exact(value: Any) -> str | None:
+    return None if value is None else str(exact_decimal(value))
+
+
+def board_dict(board: selectors.Board) -> dict[str, Any]:
+    """The board as JSON-ready data: exact decimal strings, stable codes (documented in docs/scores.md)."""
+    columns = {c.code: c for c in board.columns}
+    units = []
+    for row in board.rows:
+        r = row.result
+        units.append(
+            {
+                "code": row.code,
+                "name": row.name,
+                "group": row.group,
+                "total": _exact(r.total),
+                "rank": r.rank,
+                "group_rank": r.group_rank,
+                "rank_change": row.rank_change,
+                "grade": r.grade,
+                "bonus": _exact(r.bonus),
+                "deduction": _exact(r.deduction),
+                "on_schedule_count": r.on_schedule_count,
+                "evaluated_count": r.evaluated_count,
+                "score_on_schedule": r.score_on_schedule,
+                "veto": [v.value for v in r.vetoes],
+                "indicators": [
+                    {
+                        "code": cell.indicator,
+                        "name": columns[cell.indicator].name,
+                        "kind": cell.kind.value,
+                        "target": _exact(cell.target),
+                        "actual": _exact(cell.actual),
+                        "completion": _exact(cell.completion),
+                        "schedule": _exact(cell.schedule),
+                        "gap_pp": _exact(cell.gap_pp),
+                        "status": cell.status.value,
+                        "status_label": cell.status.label,
+                        "points": _exact(cell.points),
+                        "rank": cell.rank,
+                        "explanation": cell.explanation,
+                    }
+                    for cell in r.indicators
+                ],
+            }
+        )
+    return {
+        "period": f"{board.year}-{board.month:02d}",
+        "mode": board.mode.value,
+        "schedule": _exact(board.schedule),
+        "engine_version": board.engine_version,
+        "units": units,
+    }
+
+
+def board_json(board: selectors.Board) -> str:
+    return json.dumps(board_dict(board), ensure_ascii=False, indent=2)
+
+
+def board_text(board: selectors.Board) -> str:
+    label = "正式（仅已审核数据）" if board.mode == Mode.OFFICIAL else "预览（含待审核数据）"
+    lines = [f"{board.year}年1-{board.month}月成绩单 · {label}", f"{'位次':<4}{'单位':<10}{'总分':>8}  达序时  等级"]
+    for row in board.rows:
+        r = row.result
+        counts = f"{r.on_schedule_count:>2}/{r.evaluated_count:<3}"
+        lines.append(f"{r.rank:<5}{row.name:<10}{fmt_points(r.total):>9}  {counts}  {r.grade or ''}")
+    return "\n".join(lines)

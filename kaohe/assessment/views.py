@@ -1,0 +1,143 @@
+"""成绩单 and its drill-downs: unit page, indicator page, a point's explanation, a figure's history."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from kaohe.accounts.access import access_unit
+from kaohe.accounts.models import User
+from kaohe.accounts.permissions import requires
+from kaohe.core.models import ChangeLog
+from kaohe.schemes.models import Scheme, TargetAdjustment
+
+from . import selectors
+from .inputs import Mode
+
+NOT_FOUND = "页面不存在或您无权访问。"
+
+
+def _scheme(year: int) -> Scheme:
+    scheme = Scheme.objects.filter(year=year, status="published").first()
+    if scheme is None:
+        raise Http404(NOT_FOUND)
+    return scheme
+
+
+def _mode(request: HttpRequest) -> Mode:
+    return Mode.PREVIEW if request.GET.get("mode") == Mode.PREVIEW else Mode.OFFICIAL
+
+
+def _board(request: HttpRequest, year: int, month: int) -> selectors.Board:
+    if not 1 <= month <= 12:
+        raise Http404(NOT_FOUND)
+    return selectors.scoreboard(scheme=_scheme(year), month=month, mode=_mode(request))
+
+
+def _visible_rows(user: User, board: selectors.Board) -> list[selectors.Row]:
+    """Township users see their own township's row only (others' figures are unpublished to them)."""
+    if user.is_township_scoped:
+        own = user.unit.code if user.unit else ""
+        return [r for r in board.rows if r.code == own]
+    return board.rows
+
+
+@requires("scores.view")
+def scores_index(request: HttpRequest) -> HttpResponse:
+    scheme = Scheme.objects.filter(status="published").order_by("-year").first()
+    if scheme is None:
+        return render(request, "assessment/empty.html", {"reason": "还没有已发布的考核方案。"})
+    month = selectors.latest_month(scheme) or selectors.latest_month(scheme, Mode.PREVIEW)
+    if month is None:
+        return render(request, "assessment/empty.html", {"reason": f"{scheme.year}年还没有已审核的数据。"})
+    return redirect("assessment:scoreboard", year=scheme.year, month=month)
+
+
+@requires("scores.view")
+def scoreboard(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    board = _board(request, year, month)
+    group = request.GET.get("group", "")
+    rows = _visible_rows(user, board)
+    if group in board.groups:
+        rows = [r for r in rows if r.group == group]
+    scheme = _scheme(year)
+    # Body column of each indicator's points cell (5 cells an indicator after the unit name), for sorting.
+    sort_cols = {c.code: 1 + 5 * i + 4 for i, c in enumerate(board.columns)}
+    context = {
+        "board": board,
+        "rows": rows,
+        "sort_cols": sort_cols,
+        "tail": 1 + 5 * len(board.columns),
+        "group": group,
+        "months": range(1, (selectors.latest_month(scheme, Mode.PREVIEW) or month) + 1),
+        "preview": board.mode == Mode.PREVIEW,
+        "summary": selectors.summary(board) if not user.is_township_scoped else None,
+    }
+    return render(request, "assessment/scoreboard.html", context)
+
+
+@requires("scores.view")
+def explain(request: HttpRequest, year: int, month: int, code: str, indicator: str) -> HttpResponse:
+    unit = access_unit(request.user, code)  # type: ignore[arg-type]
+    board = _board(request, year, month)
+    row = board.row(unit.code)
+    cell = row.cells.get(indicator)
+    column = next((c for c in board.columns if c.code == indicator), None)
+    if cell is None or column is None:
+        raise Http404(NOT_FOUND)
+    template = "assessment/_explain.html" if request.headers.get("HX-Request") else "assessment/explain.html"
+    return render(request, template, {"board": board, "row": row, "cell": cell, "column": column})
+
+
+@requires("scores.view")
+def unit_page(request: HttpRequest, year: int, month: int, code: str) -> HttpResponse:
+    unit = access_unit(request.user, code)  # type: ignore[arg-type]
+    board = _board(request, year, month)
+    trend = selectors.unit_trend(scheme=_scheme(year), month=month, mode=board.mode, unit=unit.code)
+    return render(request, "assessment/unit.html", {"board": board, "row": board.row(unit.code), "trend": trend})
+
+
+@requires("scores.view")
+def indicator_page(request: HttpRequest, year: int, month: int, indicator: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    board = _board(request, year, month)
+    column = next((c for c in board.columns if c.code == indicator), None)
+    if column is None:
+        raise Http404(NOT_FOUND)
+    rows = sorted(_visible_rows(user, board), key=lambda r: (r.cells[indicator].rank or 10**6, r.code))
+    counts: dict[str, int] = {}
+    for r in board.rows if not user.is_township_scoped else rows:
+        label = r.cells[indicator].status.label
+        counts[label] = counts.get(label, 0) + 1
+    return render(
+        request, "assessment/indicator.html", {"board": board, "column": column, "rows": rows, "counts": counts}
+    )
+
+
+@requires("scores.view")
+def figure_history(request: HttpRequest, year: int, month: int, code: str, indicator: str) -> HttpResponse:
+    """Who entered the figure, who approved it, and every change of the target behind it."""
+    unit = access_unit(request.user, code)  # type: ignore[arg-type]
+    scheme = _scheme(year)
+    ind = scheme.indicators.filter(code=indicator).first()
+    if ind is None:
+        raise Http404(NOT_FOUND)
+    values = list(
+        ind.values.filter(submission__unit=unit, submission__month__lte=month)
+        .select_related("submission", "entered_by")
+        .order_by("submission__month")
+    )
+    value_ids = [str(v.pk) for v in values]
+    submission_ids = [str(v.submission_id) for v in values]
+    log = ChangeLog.objects.filter(
+        Q(object_type="collection.value", object_id__in=value_ids)
+        | Q(object_type="collection.submission", object_id__in=submission_ids)
+    ).order_by("-at", "-id")
+    adjustments = TargetAdjustment.objects.filter(target__indicator=ind, target__unit=unit).select_related(
+        "requested_by", "decided_by"
+    )
+    context = {"unit": unit, "indicator": ind, "values": values, "log": log[:200], "adjustments": adjustments,
+               "year": year, "month": month}  # fmt: skip
+    return render(request, "assessment/history.html", context)
