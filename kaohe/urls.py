@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("kaohe.accounts.urls")),
     path("org/", include("kaohe.org.urls")),
     path("schemes/", include("kaohe.schemes.urls")),
+    path("data/excel/", include("kaohe.collection.excel_urls")),
     path("data/", include("kaohe.collection.urls")),
     path("scores/", include("kaohe.assessment.urls")),
     path("manage/", include("kaohe.core.urls")),

@@ -13,6 +13,7 @@ MENU: list[tuple[str, str, str]] = [
     ("组织机构", "org:tree", "org.view"),
     ("考核方案", "schemes:list", "scheme.view"),
     ("数据采集与审核", "collection:index", "data.view"),
+    ("Excel 导入", "excel:index", "data.view"),
     ("用户与权限", "accounts:user_list", "users.manage"),
     ("审计日志", "core:changelog_list", "audit.view"),
     ("系统状态", "core:system_status", "system.view"),

@@ -426,13 +426,13 @@ class ReviewTests(ViewTestCase):
         pending = page.split('data-testid="queue-submitted"')[1].split("</table>")[0]
         for unit in ("东湖街道", "西山街道"):
             self.assertIn(unit, pending)
-        self.assertIn("统计局", pending)
         self.assertIn("乡镇自报", pending)
         self.assertIn("白沙镇", page.split('data-testid="queue-returned"')[1].split("</table>")[0])
         self.assertIn("青石镇", page.split('data-testid="queue-approved"')[1].split("</table>")[0])
-        # 南苑街道's own report is a draft: not in the queue (its statistics bureau figures are).
+        # 南苑街道's own report is a draft: not in the queue (its statistics bureau figures are, approved).
         self.assertNotIn(f'data-submission="{self_report("nanyuan").pk}"', page)
-        self.assertIn(f'data-submission="{dept_report("nanyuan", "tongji").pk}"', pending)
+        approved = page.split('data-testid="queue-approved"')[1].split("</table>")[0]
+        self.assertIn(f'data-submission="{dept_report("nanyuan", "tongji").pk}"', approved)
 
     def test_the_queue_is_for_reviewers_only(self) -> None:
         url = f"/data/review/{DEMO_YEAR}/{DEMO_MONTH}/"
@@ -592,10 +592,10 @@ class DepartmentGridTests(ViewTestCase):
             self.assertIn(unit.name, page)
         self.assertIn(f'name="version-{townships[0].code}" value="0"', page)
 
-    def test_submitted_rows_are_read_only(self) -> None:
+    def test_approved_rows_are_read_only(self) -> None:
         page = self.client_for("dept_officer").get(grid_url("gyzcz")).content.decode()
-        self.assertNotIn('name="amount-', page)  # the bureau's October figures await review
-        self.assertIn("已提交待审核", page)
+        self.assertNotIn('name="amount-', page)  # the bureau's October figures are approved and locked
+        self.assertIn("已审核（锁定）", page)
 
     def test_saving_writes_only_the_touched_townships(self) -> None:
         stats = Department.objects.get(code="tongji")
