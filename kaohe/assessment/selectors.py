@@ -3,30 +3,55 @@
 Scores are never stored for the live view: every request reads the current approved (or submitted)
 figures. The computed board is cached under the change log's latest id, which moves with every write
 in the system, so a value approved a second ago shows at once and nothing is recomputed in between.
+
+Two views of one period: `grid()` is what the 成绩单 page and its export show, every number as shown, from the
+whole-year arrays (`score_year(...).scores`) plus the exact targets and figures, fast at any size; `scoreboard()` is
+the reference engine's full `PeriodResult` with exact values and explanations, for `kaohe score --json` and the unit
+and indicator pages; `explanations()` gives one indicator's explained cells on demand. A test holds the three equal.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 from django.core.cache import cache
-from django.db.models import Max
+from django.db import connection
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Field, Q
+from django.db.models import Value as SQLValue
+from django.db.models.functions import Cast, Round
 
-from kaohe.collection.models import Submission
+from kaohe.collection.models import Submission, Value
+from kaohe.core.choices import ChangeAction
 from kaohe.core.models import ChangeLog
-from kaohe.schemes.models import Indicator, Scheme
+from kaohe.org.models import Unit
+from kaohe.schemes.choices import RequestStatus
+from kaohe.schemes.models import Indicator, Scheme, TargetAdjustment
+from kaohe.schemes.models import Target as TargetRow
 from kaohe.scoring import (
     ENGINE_VERSION,
     IndicatorResult,
+    Kind,
+    Stage,
     Status,
+    Target,
     UnitResult,
+    VetoEffect,
+    YearArrays,
+    YearData,
     schedule_fraction,
+    score_month,
     score_year,
 )
+from kaohe.scoring import Scheme as EngineScheme
+from kaohe.scoring.engine import unit_facts
+from kaohe.scoring.fast import STATUSES
+from kaohe.scoring.types import ComboRule
 
-from .inputs import MODE_STATUSES, Inputs, Mode, load
+from .inputs import MODE_STATUSES, Inputs, Mode, engine_items, engine_scheme, load
 
 CACHE_SECONDS = 600
 
@@ -71,17 +96,48 @@ class Board:
         return next(r for r in self.rows if r.code == code)
 
 
+# Logged, but never a change of any figure, target or item: they leave the caches alone.
+NON_DATA_ACTIONS = (
+    ChangeAction.LOGIN,
+    ChangeAction.LOGOUT,
+    ChangeAction.LOGIN_FAILED,
+    ChangeAction.LOCKOUT,
+    ChangeAction.PASSWORD,
+    ChangeAction.EXPORT,
+)
+
+
+@functools.cache
+def _stamp_sql() -> tuple[str, tuple[str, ...]]:
+    query = ChangeLog.objects.exclude(action__in=NON_DATA_ACTIONS).order_by("-id").values_list("id", flat=True)[:1]
+    sql, params = query.query.sql_with_params()
+    return sql, tuple(str(p) for p in params)
+
+
 def data_stamp() -> int:
-    """Moves with every write: services record each change in the change log in the same transaction."""
-    return ChangeLog.objects.aggregate(last=Max("id"))["last"] or 0
+    """Moves with every write: services record each change in the change log in the same transaction.
+    Log-ins and exports are logged too but change nothing a score reads, so they do not empty the caches.
+
+    Every request of the 成绩单 asks this, so the query is built once per process (the ORM spends twice the
+    database's time building it); it reads the last matching row backwards on the primary key."""
+    sql, params = _stamp_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def latest_month(scheme: Scheme, mode: Mode = Mode.OFFICIAL) -> int | None:
     """The latest month with any figure in the mode's statuses (the 成绩单's default period)."""
-    last = Submission.objects.filter(scheme=scheme, status__in=MODE_STATUSES[mode], values__isnull=False).aggregate(
-        last=Max("month")
-    )["last"]
-    return int(last) if last else None
+    # Month by month from the latest, a cheap EXISTS each: a join would read every figure of the year (0.4 s at
+    # 2,000 units) to find one month.
+    statuses = MODE_STATUSES[mode]
+    months = Submission.objects.filter(scheme=scheme, status__in=statuses).values_list("month", flat=True)
+    for month in sorted(set(months.distinct()), reverse=True):
+        figures = Value.objects.filter(submission__scheme=scheme, submission__status__in=statuses)
+        if figures.filter(submission__month=month).exists():
+            return int(month)
+    return None
 
 
 def scoreboard(*, scheme: Scheme, month: int, mode: Mode = Mode.OFFICIAL) -> Board:
@@ -145,20 +201,29 @@ class Summary:
     completed: dict[str, list[str]]  # unit → indicators already completed for the year
 
 
-def summary(board: Board, k: int | None = None) -> Summary:
+def summary(board: Board | Grid, k: int | None = None) -> Summary:
     counted = [c for c in board.columns if c.counts_for_schedule and c.evaluated]
     threshold = k if k is not None else len(counted) // 2
+    # (name, indicators on schedule, total on schedule, indicators completed) per unit, in the board's order
+    if isinstance(board, Grid):
+        units = [
+            (line.name, line.on_schedule_count, line.score_on_schedule,
+             [c.name for c in board.columns if board.figures[c.code].status[line.index] is Status.COMPLETED])
+            for line in board.lines
+        ]  # fmt: skip
+    else:
+        units = [
+            (r.name, r.result.on_schedule_count, r.result.score_on_schedule,
+             [c.name for c in board.columns if r.cells[c.code].status is Status.COMPLETED])
+            for r in board.rows
+        ]  # fmt: skip
     return Summary(
         indicator_count=len(counted),
-        on_schedule={r.name: r.result.on_schedule_count for r in board.rows},
-        score_on_schedule=[r.name for r in board.rows if r.result.score_on_schedule],
-        above_k=[r.name for r in board.rows if r.result.on_schedule_count > threshold],
+        on_schedule={name: on for name, on, _, _ in units},
+        score_on_schedule=[name for name, _, paced, _ in units if paced],
+        above_k=[name for name, on, _, _ in units if on > threshold],
         k=threshold,
-        completed={
-            r.name: [c.name for c in board.columns if r.cells[c.code].status is Status.COMPLETED]
-            for r in board.rows
-            if any(r.cells[c.code].status is Status.COMPLETED for c in board.columns)
-        },
+        completed={name: done for name, _, _, done in units if done},
     )
 
 
@@ -183,3 +248,311 @@ def unit_trend(*, scheme: Scheme, month: int, mode: Mode, unit: str) -> list[Tre
         TrendPoint(m, year.rank(unit, m), year.total(unit, m), {c: year.status(unit, c, m) for c in codes})
         for m in range(1, month + 1)
     ]
+
+
+# --- the 成绩单 as shown, from the whole-year arrays --------------------------------------------------------------
+
+JUDGED = frozenset({Status.ON_SCHEDULE, Status.BEHIND, Status.COMPLETED})
+VOLUMES = frozenset({Kind.CUMULATIVE, Kind.COUNT, Kind.ANNUAL})
+SCALE = 10**4  # YearArrays hold targets and figures as integers × 10^4 (the database's 4 decimals)
+# An amount as that integer, computed by the database: no Decimal per row (ROUND keeps it exact on SQLite too, which
+# holds a decimal as a double off by far less than a half). The plain Field output spares Django's int() per row.
+SCALED = ExpressionWrapper(Cast(Round(F("amount") * SQLValue(SCALE)), BigIntegerField()), output_field=Field())
+
+
+def half_up(numerator: int, denominator: int) -> int:
+    """numerator ÷ denominator rounded half away from zero to an integer (denominator > 0): `round_half_up` done on
+    integers, exactly the same arithmetic without building a Fraction per number (a test holds them equal)."""
+    q = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return q if numerator >= 0 else -q
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One unit's row of the 成绩单: points in hundredths as shown (ROUND_HALF_UP of the exact value, by the engine)."""
+
+    index: int  # the unit's position in every Figures list
+    code: str
+    name: str
+    group: str
+    sort_order: int
+    total: int
+    bonus: int
+    deduction: int
+    vetoes: tuple[VetoEffect, ...]
+    score_on_schedule: bool
+    rank: int
+    group_rank: int
+    rank_change: int | None  # places gained since last month; None in month 1
+    on_schedule_count: int
+    evaluated_count: int
+    grade: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class Figures:
+    """One indicator's cells for every unit, as lists indexed by `Line.index`. Targets and figures are exact
+    (× 10^4); completion, gap and points are what the page shows, rounded half-up once from the exact value."""
+
+    status: list[Status]
+    target: list[int | None]  # the annual target in force this month, × 10^4; None without one (and for combos)
+    actual: list[int | None]  # 1–N月累计, × 10^4; None when not reported (and for combos)
+    completion: list[int | None]  # volumes and combos: hundredths of a percent (6522 = 65.22%)
+    gap: list[int | None]  # hundredths of a percentage point: 序时差 for volumes, value − target for growth/ratio
+    points: list[int]  # hundredths
+    rank: list[int]  # rank among the units judged on the indicator; 0 = not ranked
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """The 成绩单 of one period as shown, for the page and its export (the same attributes as `Board` where they
+    mean the same thing: year, month, mode, columns, groups, schedule)."""
+
+    year: int
+    month: int
+    mode: Mode
+    columns: list[Column]
+    lines: list[Line]  # by rank, then the units' order
+    figures: dict[str, Figures]  # indicator code → its cells
+    groups: dict[str, str]  # code → name
+    engine_version: str
+
+    @property
+    def schedule(self) -> Fraction:
+        return Fraction(self.month, 12)
+
+    def line(self, code: str) -> Line:
+        return next(line for line in self.lines if line.code == code)
+
+
+@dataclass(frozen=True, eq=False)
+class Loaded:
+    scheme: EngineScheme
+    arrays: YearArrays
+    indicators: list[Indicator]
+    units: list[Unit]
+
+
+def grid_key(*, scheme: Scheme, month: int, mode: Mode) -> str:
+    """The cache key of a period's grid; it moves with every write (one query)."""
+    return f"kaohe:grid:{scheme.pk}:{month}:{mode}:{data_stamp()}:{ENGINE_VERSION}"
+
+
+def grid(*, scheme: Scheme, month: int, mode: Mode = Mode.OFFICIAL, key: str | None = None) -> Grid:
+    key = key or grid_key(scheme=scheme, month=month, mode=mode)
+    found: Grid | None = cache.get(key)
+    if found is None:
+        found = compute_grid(scheme, month, mode)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
+    loaded = load_arrays(scheme, mode=mode, month=month, months=(month - 1, month))
+    scores = score_year(loaded.scheme, loaded.arrays).scores
+    arrays, k = loaded.arrays, month - 1
+    data = arrays.to_data()  # the reference engine's view, for the few cells with staged or changed targets
+    columns = [_column(ind, spec, month) for ind, spec in zip(loaded.indicators, loaded.scheme.indicators, strict=True)]
+    figures = {ind.code: _figures(loaded, scores.status, scores.points_cents, scores.indicator_rank, data, i, month)
+               for i, ind in enumerate(loaded.indicators)}  # fmt: skip
+    vetoes: dict[str, set[VetoEffect]] = {}
+    for veto in arrays.vetoes:
+        if veto.approved and veto.month <= month:
+            vetoes.setdefault(veto.unit, set()).add(veto.effect)
+    previous = scores.rank[k - 1].tolist() if month > 1 else None
+    per_unit = zip(
+        *(
+            c[k].tolist()
+            for c in (scores.total_cents, scores.bonus_cents, scores.deduction_cents, scores.score_on_schedule,
+                      scores.rank, scores.group_rank, scores.on_schedule_count, scores.evaluated_count, scores.grade)
+        ),
+        strict=True,
+    )  # fmt: skip
+    lines = []
+    for u, (unit, (total, bonus, deduction, on_pace, rank, group_rank, on, judged, grade)) in enumerate(
+        zip(loaded.units, per_unit, strict=True)
+    ):
+        lines.append(
+            Line(
+                index=u, code=unit.code, name=unit.name, group=arrays.groups[u], sort_order=unit.sort_order,
+                total=total, bonus=bonus, deduction=deduction, vetoes=tuple(sorted(vetoes.get(unit.code, ()))),
+                score_on_schedule=bool(on_pace), rank=rank, group_rank=group_rank,
+                rank_change=None if previous is None else previous[u] - rank, on_schedule_count=on,
+                evaluated_count=judged, grade=scores.grade_names[grade] if grade >= 0 else None,
+            )
+        )  # fmt: skip
+    lines.sort(key=lambda line: (line.rank, line.sort_order))
+    groups = {u.group.code: u.group.name for u in loaded.units if u.group}
+    return Grid(scheme.year, month, mode, columns, lines, figures, groups, ENGINE_VERSION)
+
+
+def _figures(
+    loaded: Loaded,
+    status_codes: np.ndarray,
+    points_cents: np.ndarray,
+    ranks: np.ndarray,
+    data: YearData,
+    i: int,
+    month: int,
+) -> Figures:
+    """One indicator's cells: completion and gap from the exact integers (× 10^4), rounded once; cells whose
+    scheduled amount needs staged or changed targets, and combos, take the reference engine's own facts."""
+    a, spec, k = loaded.arrays, loaded.scheme.indicators[i], month - 1
+    specs = {s.code: s for s in loaded.scheme.indicators}
+    status = [STATUSES[c] for c in status_codes[i, k].tolist()]
+    target = [t if has else None for t, has in zip(a.targets[i].tolist(), a.has_target[i].tolist(), strict=True)]
+    actual = [v if rep else None for v, rep in zip(a.values[i, k].tolist(), a.reported[i, k].tolist(), strict=True)]
+    special = {u for (j, u) in (*a.stages, *a.changes) if j == i}
+    for u in special:
+        in_force = data.targets.get((a.units[u], spec.code))
+        if in_force is not None:
+            target[u] = int(in_force.at(month).annual.scaleb(4))
+    completion: list[int | None] = [None] * len(status)
+    gap: list[int | None] = [None] * len(status)
+    volume, combo = spec.kind in VOLUMES, isinstance(spec.rule, ComboRule)
+    s = schedule_fraction(spec, month)
+    p, q = s.numerator, s.denominator
+    for u, st in enumerate(status):
+        if st not in JUDGED:
+            continue
+        if combo or u in special:
+            facts = unit_facts(spec, specs, data, a.units[u], month)
+            if facts.completion is not None:
+                completion[u] = half_up(facts.completion.numerator * SCALE, facts.completion.denominator)
+            if facts.gap_pp is not None:
+                gap[u] = half_up(facts.gap_pp.numerator * 100, facts.gap_pp.denominator)
+            continue
+        v, t = actual[u], target[u]
+        assert v is not None and t is not None  # judged: reported, with a target
+        if volume:
+            completion[u] = half_up(v * SCALE, t)  # actual ÷ target, in hundredths of a percent
+            gap[u] = half_up(SCALE * (v * q - p * t), t * q)  # (actual ÷ target − s(N)) × 100, in hundredths
+        else:
+            gap[u] = half_up(v - t, 100)  # value − target, in hundredths of a percentage point
+    return Figures(status, target, actual, completion, gap, points_cents[i, k].tolist(), ranks[i, k].tolist())
+
+
+def _positions(keys: list[int], wanted: np.ndarray) -> np.ndarray:
+    """For each of `wanted`, its index in `keys`, or −1."""
+    if not keys:
+        return np.full(len(wanted), -1, np.intp)
+    order = np.argsort(np.array(keys, np.int64), kind="stable")
+    ordered = np.array(keys, np.int64)[order]
+    at = np.clip(np.searchsorted(ordered, wanted), 0, len(ordered) - 1)
+    return np.where(ordered[at] == wanted, order[at], -1)
+
+
+def _stages(raw: dict[str, str]) -> tuple[Stage, ...]:
+    return tuple(Stage(month=int(m), amount=Decimal(a)) for m, a in sorted(raw.items(), key=lambda kv: int(kv[0])))
+
+
+def load_arrays(
+    scheme: Scheme,
+    *,
+    mode: Mode,
+    month: int,
+    months: tuple[int, ...],
+    only: tuple[str, ...] | None = None,
+    items: bool = True,
+) -> Loaded:
+    """The engine's input for scoring months 1..month as arrays built straight from database rows: the same data as
+    `inputs.load` (a test holds them equal) but only the figures of `months`. A month is scored from its own 1–N月累计
+    figures alone, so the board of month N needs months N and N − 1 (for the rank change), never the year's other
+    figures; targets, adjustments, items and vetoes come in full. `only` keeps those indicators and the parts of any
+    combo among them; `items=False` leaves out bonus, deduction and veto items (one indicator's cells need none)."""
+    indicators = list(
+        Indicator.objects.filter(scheme=scheme).prefetch_related("group_weights__group").order_by("sort_order", "code")
+    )
+    if only is not None:
+        wanted = set(only)
+        for ind in indicators:
+            if ind.code in wanted and ind.is_derived:
+                wanted |= {str(part.get("indicator")) for part in ind.rule.get("parts", ())}  # type: ignore[union-attr]
+        indicators = [ind for ind in indicators if ind.code in wanted]
+    units = list(Unit.objects.assessed().select_related("group").order_by("sort_order", "code"))
+    unit_ids, indicator_ids = [u.pk for u in units], [ind.pk for ind in indicators]
+    shape = (len(indicators), month, len(units))
+    # Targets as first set, with every approved adjustment (任务调整) from its own month on (as inputs.engine_targets).
+    history: dict[int, list[TargetAdjustment]] = {}
+    adjustments = TargetAdjustment.objects.filter(
+        target__indicator__in=indicator_ids, status=RequestStatus.APPROVED
+    ).order_by("decided_at", "pk")
+    for adj in adjustments:
+        history.setdefault(adj.target_id, []).append(adj)
+    targets = np.zeros(shape[::2], np.int64)
+    has_target = np.zeros(shape[::2], bool)
+    stages: dict[tuple[int, int], tuple[Stage, ...]] = {}
+    changes: dict[tuple[int, int], tuple[tuple[int, Target], ...]] = {}
+    rows = TargetRow.objects.filter(indicator__in=indicator_ids).annotate(scaled=SCALED)
+    found = np.array(list(rows.values_list("unit_id", "indicator_id", "scaled")), np.int64).reshape(-1, 3)
+    us, inds = _positions(unit_ids, found[:, 0]), _positions(indicator_ids, found[:, 1])
+    keep = (us >= 0) & (inds >= 0)
+    targets[inds[keep], us[keep]] = found[keep, 2]
+    has_target[inds[keep], us[keep]] = True
+    # The few targets with stages or approved adjustments: their history, cell by cell.
+    special = TargetRow.objects.filter(indicator__in=indicator_ids).filter(~Q(stages={}) | Q(pk__in=list(history)))
+    u_of, i_of = {pk: k for k, pk in enumerate(unit_ids)}, {pk: k for k, pk in enumerate(indicator_ids)}
+    for pk, unit_id, indicator_id, amount, raw in special.values_list(
+        "pk", "unit_id", "indicator_id", "amount", "stages"
+    ):
+        if unit_id not in u_of or indicator_id not in i_of:
+            continue
+        i, u = i_of[indicator_id], u_of[unit_id]
+        steps = history.get(pk)
+        if steps:
+            amount, raw = steps[0].old_amount, steps[0].old_stages
+            changes[i, u] = tuple(
+                (adj.effective_month, Target(annual=adj.new_amount, stages=_stages(adj.new_stages))) for adj in steps
+            )
+            targets[i, u] = int(amount.scaleb(4))
+        if raw:
+            stages[i, u] = _stages(raw)
+    values = np.zeros(shape, np.int64)
+    reported = np.zeros(shape, bool)
+    wanted_months = [m for m in months if 1 <= m <= month]
+    figures = Value.objects.filter(
+        submission__scheme=scheme,
+        submission__status__in=MODE_STATUSES[mode],
+        submission__month__in=wanted_months,
+        indicator__in=indicator_ids,
+    ).annotate(scaled=SCALED)
+    found = np.array(
+        list(figures.values_list("submission__unit_id", "indicator_id", "submission__month", "scaled")), np.int64
+    ).reshape(-1, 4)
+    us, inds, ms = _positions(unit_ids, found[:, 0]), _positions(indicator_ids, found[:, 1]), found[:, 2] - 1
+    keep = (us >= 0) & (inds >= 0)
+    values[inds[keep], ms[keep], us[keep]] = found[keep, 3]
+    reported[inds[keep], ms[keep], us[keep]] = True
+    bonus_items, vetoes = engine_items(scheme, month) if items else ((), ())
+    engine = engine_scheme(scheme, indicators, units)
+    arrays = YearArrays(
+        units=tuple(u.code for u in engine.units),
+        groups=tuple(u.group for u in engine.units),
+        indicators=tuple(ind.code for ind in indicators),
+        through=month,
+        values=values,
+        reported=reported,
+        targets=targets,
+        has_target=has_target,
+        stages=stages,
+        changes=changes,
+        adjustments=bonus_items,
+        vetoes=vetoes,
+    )
+    return Loaded(engine, arrays, indicators, units)
+
+
+def explanations(*, scheme: Scheme, month: int, mode: Mode, indicator: str) -> dict[str, IndicatorResult]:
+    """One indicator's cell for every unit from the reference engine, each with its explanation: what a click on a
+    point shows. One indicator needs every unit (pools, ranks) but no other indicator, so a 2,000-unit district
+    answers in a fraction of a second; cached like the grid."""
+    key = f"{grid_key(scheme=scheme, month=month, mode=mode)}:explain:{indicator}"
+    found: dict[str, IndicatorResult] | None = cache.get(key)
+    if found is None:
+        loaded = load_arrays(scheme, mode=mode, month=month, months=(month,), only=(indicator,), items=False)
+        found = {}
+        if indicator in loaded.arrays.indicators:
+            period = score_month(loaded.scheme, loaded.arrays.to_data(), month)
+            found = {result.unit: result.indicator(indicator) for result in period.units}
+        cache.set(key, found, CACHE_SECONDS)
+    return found

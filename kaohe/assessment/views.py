@@ -5,14 +5,18 @@ from __future__ import annotations
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 
 from kaohe.accounts.access import access_unit
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import requires
+from kaohe.core.choices import ChangeAction
 from kaohe.core.models import ChangeLog
+from kaohe.core.services import changelog_record
 from kaohe.schemes.models import Scheme, TargetAdjustment
 
-from . import selectors
+from . import exports, selectors
+from . import render as render_board
 from .inputs import Mode
 
 NOT_FOUND = "页面不存在或您无权访问。"
@@ -56,39 +60,67 @@ def scores_index(request: HttpRequest) -> HttpResponse:
 
 @requires("scores.view")
 def scoreboard(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The page's content is a cached template fragment (key: `render.page_key`, one query for the data stamp);
+    only when it is missing is `page` built, from the cached grid or a new one."""
+    if not 1 <= month <= 12:
+        raise Http404(NOT_FOUND)
     user: User = request.user  # type: ignore[assignment]
-    board = _board(request, year, month)
-    group = request.GET.get("group", "")
-    rows = _visible_rows(user, board)
-    if group in board.groups:
-        rows = [r for r in rows if r.group == group]
-    scheme = _scheme(year)
-    # Body column of each indicator's points cell (5 cells an indicator after the unit name), for sorting.
-    sort_cols = {c.code: 1 + 5 * i + 4 for i, c in enumerate(board.columns)}
+    mode, group = _mode(request), request.GET.get("group", "")
+    page = SimpleLazyObject(
+        lambda: render_board.page(scheme=_scheme(year), month=month, mode=mode, user=user, group=group)
+    )
     context = {
-        "board": board,
-        "rows": rows,
-        "sort_cols": sort_cols,
-        "tail": 1 + 5 * len(board.columns),
-        "group": group,
-        "months": range(1, (selectors.latest_month(scheme, Mode.PREVIEW) or month) + 1),
-        "preview": board.mode == Mode.PREVIEW,
-        "summary": selectors.summary(board) if not user.is_township_scoped else None,
+        "year": year,
+        "month": month,
+        "preview": mode == Mode.PREVIEW,
+        "page": page,
+        "page_key": render_board.page_key(year=year, month=month, mode=mode, user=user, group=group),
+        "ttl": selectors.CACHE_SECONDS,
     }
     return render(request, "assessment/scoreboard.html", context)
 
 
 @requires("scores.view")
-def explain(request: HttpRequest, year: int, month: int, code: str, indicator: str) -> HttpResponse:
-    unit = access_unit(request.user, code)  # type: ignore[arg-type]
-    board = _board(request, year, month)
-    row = board.row(unit.code)
-    cell = row.cells.get(indicator)
-    column = next((c for c in board.columns if c.code == indicator), None)
-    if cell is None or column is None:
+def scoreboard_export(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The 成绩单 as .xlsx, in the page's layout, mode and group; a township user gets his own row only."""
+    if not 1 <= month <= 12:
         raise Http404(NOT_FOUND)
+    user: User = request.user  # type: ignore[assignment]
+    scheme, mode = _scheme(year), _mode(request)
+    grid = selectors.grid(scheme=scheme, month=month, mode=mode)
+    group = request.GET.get("group", "")
+    group = group if group in grid.groups else ""
+    lines = render_board.visible_lines(user, grid, group)
+    content = exports.scoreboard_xlsx(grid, lines, group=grid.groups.get(group, ""))
+    name = exports.filename(grid)
+    # An export of figures is audited like any (SECURITY.md AU-1); it changes no figure, so no cache moves.
+    changelog_record(
+        action=ChangeAction.EXPORT, by=user, object_type="assessment.scoreboard", object_repr=f"导出成绩单：{name}",
+        after={"year": year, "month": month, "mode": str(mode), "group": group, "rows": len(lines)},
+    )  # fmt: skip
+    response = HttpResponse(content, content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = exports.content_disposition(grid)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@requires("scores.view")
+def explain(request: HttpRequest, year: int, month: int, code: str, indicator: str) -> HttpResponse:
+    """One cell's points with their explanation, from the reference engine for that indicator alone (fetched when a
+    point is clicked, never computed for the whole board)."""
+    unit = access_unit(request.user, code)  # type: ignore[arg-type]
+    if not 1 <= month <= 12:
+        raise Http404(NOT_FOUND)
+    scheme = _scheme(year)
+    column = scheme.indicators.filter(code=indicator).first()
+    if column is None:
+        raise Http404(NOT_FOUND)
+    cell = selectors.explanations(scheme=scheme, month=month, mode=_mode(request), indicator=indicator).get(unit.code)
+    if cell is None:
+        raise Http404(NOT_FOUND)
+    period = {"year": year, "month": month}
     template = "assessment/_explain.html" if request.headers.get("HX-Request") else "assessment/explain.html"
-    return render(request, template, {"board": board, "row": row, "cell": cell, "column": column})
+    return render(request, template, {"board": period, "row": unit, "cell": cell, "column": column})
 
 
 @requires("scores.view")

@@ -10,6 +10,7 @@ from kaohe.accounts.permissions import role_has
 MENU: list[tuple[str, str, str]] = [
     ("首页", "home", "home.view"),
     ("成绩单", "assessment:index", "scores.view"),
+    ("驾驶舱", "assessment:dashboard_index", "scores.view"),
     ("组织机构", "org:tree", "org.view"),
     ("考核方案", "schemes:list", "scheme.view"),
     ("数据采集与审核", "collection:index", "data.view"),
@@ -26,10 +27,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {"menu": []}
     path = request.path
-    items = []
-    for label, name, permission in MENU:
-        if role_has(user.role, permission):
-            url = reverse(name)
-            active = path == url if url == "/" else path.startswith(url)
-            items.append({"label": label, "url": url, "active": active})
+    items: list[dict[str, str | bool]] = [
+        {"label": label, "url": reverse(name), "active": False}
+        for label, name, permission in MENU
+        if role_has(user.role, permission)
+    ]
+    # The longest menu address the current page starts with is the active one (驾驶舱 lives under 成绩单's path).
+    matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(str(i["url"])))]
+    if matches:
+        max(matches, key=lambda item: len(str(item["url"])))["active"] = True
     return {"menu": items}

@@ -1,0 +1,156 @@
+"""The 成绩单 as an Excel workbook, in the page's layout.
+
+One sheet: a title row; the two-row header, each indicator's name, measure and weight merged over
+目标 / 1-N月累计 / 完成% / 序时差 / 得分(名次); one row per unit, ending in 加分 / 扣分 / 否决 / 总分 /
+位次 / 组内位次 / 位次变化 / 达序时指标 / 等级; below, a legend and the basis (正式 or 预览).
+
+Numbers stay numbers. Each is the exact value rounded half-up to what the page shows: targets and figures with
+the engine's `round_half_up`, completion, gap and points as the grid holds them (rounded once from the exact
+value), so Excel's number formats only lay them out. Text cells are formula-escaped by `kaohe.lib.xlsx`; the
+header and the unit names stay frozen.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import quote
+
+from kaohe.lib.xlsx import Cell, CellFormat, Column, HeaderCell, Sheet, WriteValue, write_workbook
+from kaohe.scoring import Status as S
+from kaohe.scoring import VetoEffect, round_half_up
+
+from .inputs import Mode
+from .selectors import Column as BoardColumn
+from .selectors import Figures, Grid, Line
+from .templatetags.kaohe_format import amount, pct, signed
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHEET = "成绩单"
+MODE_LABELS = {Mode.OFFICIAL: "正式（仅已审核数据）", Mode.PREVIEW: "预览（含待审核数据）"}
+VETO_WORDS = {VetoEffect.ZERO_TOTAL: "否决：总分计0", VetoEffect.FAIL_GRADE: "否决：等次不合格",
+              VetoEffect.NO_AWARD: "否决：不得评优"}  # fmt: skip
+
+# The page's status colours (scores.css): background, text.
+COLOURS = {
+    S.ON_SCHEDULE: ("#E6F4EA", "#1E7B34"),
+    S.BEHIND: ("#FDECEA", "#B3261E"),
+    S.COMPLETED: ("#E3EFFF", "#1A56B0"),
+    S.NOT_REPORTED: ("#E4E4E4", "#666666"),
+    S.NO_TARGET: ("#FAFAFA", "#999999"),
+    S.NOT_EVALUATED: ("#FAFAFA", "#999999"),
+}
+AMOUNT = "#,##0.00"
+PERCENT = "0.00%"
+GAP = "+0.00;-0.00;0.00"
+POINTS = "0.00"
+LEGEND = (("达序时", S.ON_SCHEDULE), ("欠序时", S.BEHIND), ("已完成全年", S.COMPLETED), ("未报", S.NOT_REPORTED),
+          ("无任务 -", S.NO_TARGET))  # fmt: skip
+
+
+def _status(status: S, num_format: str | None = None, *, align: str | None = None) -> CellFormat:
+    fill, font = COLOURS[status]
+    return CellFormat(fill=fill, font_color=font, num_format=num_format, align=align)
+
+
+def _shown(x: int | None) -> Decimal | str:
+    """A × 10^4 target or figure rounded half-up to the 2 decimals the page shows; "-" when there is none."""
+    return "-" if x is None else round_half_up(Decimal(x).scaleb(-4), 2)
+
+
+def _cells(column: BoardColumn, figures: Figures, u: int) -> list[WriteValue | Cell]:
+    status = figures.status[u]
+    none = _status(status)
+    if status is S.NOT_EVALUATED:
+        return [Cell("本期不考核", none), Cell(None, none), Cell(None, none), Cell(None, none), Cell(None, none)]
+    if status is S.NO_TARGET:
+        return [Cell("-", none), Cell("-", none), Cell("-", none), Cell("-", none), Cell("无任务", none)]
+    actual = figures.actual[u]
+    value = column.kind in ("growth", "ratio")
+    completion = figures.completion[u]
+    shown = _shown(actual) if value else "-" if completion is None else Decimal(completion).scaleb(-4)
+    gap = figures.gap[u]
+    rank = figures.rank[u]
+    points = f'{POINTS}"({rank})"' if rank else POINTS  # the rank beside the points, as the page shows it
+    return [
+        _shown(figures.target[u]),
+        "未报" if actual is None else _shown(actual),
+        Cell(shown, _status(status, AMOUNT if value else PERCENT, align="right")),
+        Cell("-" if gap is None else Decimal(gap).scaleb(-2), _status(status, GAP, align="right")),
+        Cell(Decimal(figures.points[u]).scaleb(-2), CellFormat(num_format=points)),
+    ]
+
+
+def _row(grid: Grid, line: Line) -> list[WriteValue | Cell]:
+    row: list[WriteValue | Cell] = [line.name]
+    for column in grid.columns:
+        row += _cells(column, grid.figures[column.code], line.index)
+    pace = S.ON_SCHEDULE if line.score_on_schedule else S.BEHIND
+    row += [
+        Decimal(line.bonus).scaleb(-2),
+        Decimal(line.deduction).scaleb(-2),
+        "；".join(VETO_WORDS[v] for v in line.vetoes),
+        Cell(Decimal(line.total).scaleb(-2), CellFormat(bold=True, fill=COLOURS[pace][0], font_color=COLOURS[pace][1])),
+        line.rank,
+        line.group_rank,
+        signed(line.rank_change),
+        f"{line.on_schedule_count}/{line.evaluated_count}",
+        line.grade or "",
+    ]
+    return row
+
+
+TAIL = (("加分", POINTS, 8), ("扣分", POINTS, 8), ("否决", None, 10), ("总分", POINTS, 9), ("位次", "0", 6),
+        ("组内位次", "0", 8), ("位次变化", None, 8), ("达序时指标", None, 10), ("等级", None, 8))  # fmt: skip
+
+
+def title(grid: Grid, group: str = "") -> str:
+    scope = f" · {group}" if group else ""
+    return f"{grid.year}年1-{grid.month}月 乡镇经济工作目标责任制考核成绩单{scope} · {MODE_LABELS[grid.mode]}"
+
+
+def scoreboard_sheet(grid: Grid, lines: list[Line], *, group: str = "") -> Sheet:
+    """The sheet model: `lines` are the rows the viewer may see, in the board's order."""
+    columns = [Column("单位", width=14)]
+    for c in grid.columns:
+        value = c.kind in ("growth", "ratio")
+        columns += [
+            Column("目标", width=11, num_format=AMOUNT),
+            Column(f"1-{grid.month}月累计", width=11, num_format=AMOUNT),
+            Column("增速" if c.kind == "growth" else "值" if value else "完成%", width=9),
+            Column("差(pp)" if value else "序时差", width=9),
+            Column("得分(名次)", width=10),
+        ]
+    columns += [Column(name, width=width, num_format=fmt) for name, fmt, width in TAIL]
+    header = [
+        [HeaderCell(title(grid, group), colspan=len(columns))],
+        [HeaderCell("单位", rowspan=2)]
+        + [HeaderCell(f"{c.name}\n{c.unit} · {amount(c.weight)}分", colspan=5) for c in grid.columns]
+        + [HeaderCell(name, rowspan=2) for name, _, _ in TAIL],
+        [HeaderCell(col.title) for col in columns[1 : 1 + 5 * len(grid.columns)]],
+    ]
+    rows = [_row(grid, line) for line in lines]
+    blank: list[WriteValue | Cell] = [None] * len(columns)
+    legend: list[WriteValue | Cell] = ["图例"] + [Cell(text, _status(status)) for text, status in LEGEND]
+    note = (
+        f"口径：{MODE_LABELS[grid.mode]}；序时进度 {pct(grid.schedule, 1)}；数值按四舍五入显示，"
+        "得分后括号内为该指标名次；位次变化与上月相比。"
+    )
+    rows += [blank, legend + [None] * (len(columns) - len(legend)), [note] + [None] * (len(columns) - 1)]
+    return Sheet(SHEET, columns, rows, header_rows=header, freeze_columns=1)
+
+
+def scoreboard_xlsx(grid: Grid, lines: list[Line], *, group: str = "") -> bytes:
+    meta = {"kind": "scoreboard", "year": str(grid.year), "month": str(grid.month), "mode": str(grid.mode),
+            "engine_version": grid.engine_version}  # fmt: skip
+    return write_workbook([scoreboard_sheet(grid, lines, group=group)], meta=meta)
+
+
+def filename(grid: Grid) -> str:
+    suffix = "（预览）" if grid.mode == Mode.PREVIEW else ""
+    return f"{grid.year}年1-{grid.month}月成绩单{suffix}.xlsx"
+
+
+def content_disposition(grid: Grid) -> str:
+    """RFC 6266 / 5987: an ASCII fallback name, then the Chinese one percent-encoded as UTF-8."""
+    fallback = f"kaohe-scoreboard-{grid.year}-{grid.month:02d}{'-preview' if grid.mode == Mode.PREVIEW else ''}.xlsx"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename(grid), safe='')}"
