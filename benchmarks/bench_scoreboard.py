@@ -31,6 +31,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -125,7 +126,9 @@ def served(workers: int, threads: int) -> Iterator[tuple[int, int]]:
             "--access-logfile", str(Path(var) / "access.log"), "--backlog", "2048",
         ]  # fmt: skip
         print(f"server: {' '.join(command[1:])}")
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        errors = Path(var) / "error.log"
+        with errors.open("wb") as log:
+            server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -133,7 +136,7 @@ def served(workers: int, threads: int) -> Iterator[tuple[int, int]]:
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
+                    raise RuntimeError(f"gunicorn did not start:\n{errors.read_text()[-2000:]}") from None
                 time.sleep(0.5)
         yield port, server.pid
     finally:
@@ -142,6 +145,7 @@ def served(workers: int, threads: int) -> Iterator[tuple[int, int]]:
             server.wait(timeout=30)
         connection.close()
         admin_sql(f"DROP DATABASE IF EXISTS {LOAD_DB} WITH (FORCE)")
+        shutil.rmtree(var, ignore_errors=True)
 
 
 def request(
@@ -251,6 +255,12 @@ class Run:
     def steal(self) -> float:
         return self.machine[2] / max(1, self.machine[0])
 
+    @property
+    def ours(self) -> float:
+        """Share of the machine's busy CPU time spent by this benchmark (server, its database backends, clients):
+        well below 100 % means other work on the machine competed for the two CPUs during the run."""
+        return sum(self.ticks.values()) / max(1, self.machine[0] - self.machine[1])
+
     def share(self, other: Run) -> float:
         return self.throughput / other.throughput if other.throughput else float("nan")
 
@@ -269,7 +279,7 @@ class Run:
             f"max {max(self.latencies, default=float('nan')):6.1f} ms  {self.throughput:7.1f} req/s  "
             f"CPU/req: "
             + ", ".join(f"{k} {v:.2f} ms" for k, v in self.cpu.items())
-            + f"; machine busy {self.busy:.0%}, steal {self.steal:.0%}"
+            + f"; machine busy {self.busy:.0%} (this benchmark {self.ours:.0%} of it), steal {self.steal:.0%}"
         )
 
 
