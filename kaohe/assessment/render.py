@@ -172,7 +172,7 @@ def _column(
         items.append(
             f'<li class="d-flex"><span class="me-auto">{name}</span><span class="{STATUS_CLASSES[st]} px-1">'
             f'{shown[k]}</span><a class="ms-2" '
-            f'href="{links.explain[0]}{unit}{explain}">{points[k]}分</a></li>'
+            f'href="{links.explain[0]}{unit}{explain}{query}">{points[k]}分</a></li>'
         )
         if st is Status.NO_TARGET:
             cells.append(NO_TARGET)
@@ -182,13 +182,20 @@ def _column(
         cells.append(
             f'<td class="text-end">{fmt_amount(f.target[u])}</td><td class="text-end"><a class="kh-fig" '
             f'href="{links.history[0]}{unit}{history}" title="查看数据来源与修改记录">'
-            f"{'未报' if f.actual[u] is None else actual[k]}</a></td>{judged}{shown[k]}</td>"
+            f"{_actual_text(st, f.actual[u], actual[k])}</a></td>{judged}{shown[k]}</td>"
             f"{gap_open}{fmt_pp(f.gap[u])}</td>"
             f'<td class="text-end" data-sort="{points[k]}"><a class="kh-pts" href="{links.explain[0]}{unit}{explain}'
             f'{query}" data-testid="pts-{unit}-{code}">{points[k]}</a>'
             + (f'<span class="kh-rank">({rank})</span></td>' if rank else "</td>")
         )
     return cells, items
+
+
+def _actual_text(status: Status, value: object, shown: str) -> str:
+    """未报 only when nothing was reported; a combo indicator has no figure of its own ("-")."""
+    if value is not None:
+        return shown
+    return "未报" if status is Status.NOT_REPORTED else "-"
 
 
 def board_html(grid: Grid, lines: list[Line]) -> tuple[SafeString, SafeString]:
