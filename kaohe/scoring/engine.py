@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from kaohe.scoring.display import round_half_up
 from kaohe.scoring.errors import InputError
 from kaohe.scoring.explain import num, pts, status_text
 from kaohe.scoring.grades import base_grade, promote
@@ -279,7 +280,7 @@ def cell_points(
     if abs(points) > MAX_POINTS:
         # Both engines share this bound; it keeps every total inside the fast path's 64-bit fixed point.
         raise InputError(
-            f"指标 {spec.code} 的得分 {float(points):.6g} 超出范围（绝对值须不超过10^8），请核对计分规则与数据"
+            f"指标 {spec.code} 的得分 {round_half_up(points, 2)} 超出范围（绝对值须不超过10^8），请核对计分规则与数据"
         )
     return points, paced, text if explain else ""
 
