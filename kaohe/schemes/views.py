@@ -5,6 +5,7 @@ bonus/deduction/veto records. Views parse, call one service and respond; every o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -116,42 +117,38 @@ def scheme_publish(request: HttpRequest, year: int) -> HttpResponse:
     return redirect("schemes:detail", year=scheme.year)
 
 
-@requires("scheme.manage")
-@require_http_methods(["GET", "POST"])
-def category_create(request: HttpRequest, year: int) -> HttpResponse:
+def _create_in_draft(
+    request: HttpRequest, year: int, form_class: Any, create: Any, what: str, title: str
+) -> HttpResponse:
+    """The shared shape of the draft-only "add a category / item type" pages: form → service → back to the scheme."""
     scheme = _scheme(year)
     if scheme.is_published:
         return _frozen(request, scheme)
-    form = CategoryForm(request.POST or None, scheme=scheme)
+    form = form_class(request.POST or None, scheme=scheme)
     if request.method == "POST" and form.is_valid():
         try:
-            services.category_create(scheme=scheme, by=_user(request), **form.cleaned_data)
+            create(scheme=scheme, by=_user(request), **form.cleaned_data)
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            messages.success(request, f"已添加指标类别“{form.cleaned_data['name']}”。")
+            messages.success(request, f"已添加{what}“{form.cleaned_data['name']}”。")
             return redirect("schemes:detail", year=year)
-    context = {"form": form, "title": f"{year}年考核方案 · 新增指标类别", "scheme": scheme}
+    context = {"form": form, "title": f"{year}年考核方案 · {title}", "scheme": scheme}
     return render(request, "schemes/form.html", context)
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def category_create(request: HttpRequest, year: int) -> HttpResponse:
+    return _create_in_draft(request, year, CategoryForm, services.category_create, "指标类别", "新增指标类别")
 
 
 @requires("scheme.manage")
 @require_http_methods(["GET", "POST"])
 def item_type_create(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
-    if scheme.is_published:
-        return _frozen(request, scheme)
-    form = ItemTypeForm(request.POST or None, scheme=scheme)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.item_type_create(scheme=scheme, by=_user(request), **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, f"已添加加扣分项“{form.cleaned_data['name']}”。")
-            return redirect("schemes:detail", year=year)
-    context = {"form": form, "title": f"{year}年考核方案 · 新增加分、扣分或否决项", "scheme": scheme}
-    return render(request, "schemes/form.html", context)
+    return _create_in_draft(
+        request, year, ItemTypeForm, services.item_type_create, "加扣分项", "新增加分、扣分或否决项"
+    )
 
 
 # --- indicators ------------------------------------------------------------------------------------------------------
