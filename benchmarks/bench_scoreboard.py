@@ -453,12 +453,13 @@ def build_district(units: int) -> Any:
     )  # fmt: skip
     ids = {(s.unit_id, s.month): s.pk for s in submissions}
     now = timezone.now().isoformat()
+    # In the order figures arrive: a township's report of a month, all its indicators together.
     lines = "".join(
         f"{now}\t{now}\t{ids[rows[u].pk, m + 1]}\t{indicators[i].pk}\t{to_decimal(arrays.values[i, m, u])}\tf\t\t\t"
         f"{admin.pk}\n"
-        for i in range(len(indicators))
         for m in range(MONTH)
         for u in range(len(rows))
+        for i in range(len(indicators))
         if arrays.reported[i, m, u]
     )
     with (
@@ -482,6 +483,8 @@ def build_district(units: int) -> Any:
         if v.month <= MONTH
     ]  # fmt: skip
     ItemRecord.objects.bulk_create(items)
+    with connection.cursor() as cursor:  # as autovacuum would after such a load: the planner needs the sizes
+        cursor.execute("ANALYZE")
     print(
         f"district: {len(rows):,} townships × {len(indicators)} indicators, {lines.count(chr(10)):,} figures "
         f"(1-{MONTH}月), {sum(len(s) > 0 for s in arrays.stages.values())} staged targets, {len(items)} items"

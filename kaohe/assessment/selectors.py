@@ -16,11 +16,13 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Field, Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Field, Q, QuerySet
 from django.db.models import Value as SQLValue
 from django.db.models.functions import Cast, Round
 
@@ -402,18 +404,24 @@ def _figures(
     status = [STATUSES[c] for c in status_codes[i, k].tolist()]
     target = [t if has else None for t, has in zip(a.targets[i].tolist(), a.has_target[i].tolist(), strict=True)]
     actual = [v if rep else None for v, rep in zip(a.values[i, k].tolist(), a.reported[i, k].tolist(), strict=True)]
-    special = {u for (j, u) in (*a.stages, *a.changes) if j == i}
+    combo = spec.rule if isinstance(spec.rule, ComboRule) else None
+    parts = [loaded.arrays.indicators.index(part.indicator) for part in combo.parts] if combo else [i]
+    special = {u for (j, u) in (*a.stages, *a.changes) if j in parts}
     for u in special:
         in_force = data.targets.get((a.units[u], spec.code))
         if in_force is not None:
             target[u] = int(in_force.at(month).annual.scaleb(4))
     completion: list[int | None] = [None] * len(status)
     gap: list[int | None] = [None] * len(status)
-    volume, combo = spec.kind in VOLUMES, isinstance(spec.rule, ComboRule)
+    volume = spec.kind in VOLUMES
     s = schedule_fraction(spec, month)
     p, q = s.numerator, s.denominator
+    mix = _combo_cells(loaded, combo, parts, status, special, month) if combo else {}
     for u, st in enumerate(status):
         if st not in JUDGED:
+            continue
+        if u in mix:
+            completion[u], gap[u] = mix[u]
             continue
         if combo or u in special:
             facts = unit_facts(spec, specs, data, a.units[u], month)
@@ -432,6 +440,38 @@ def _figures(
     return Figures(status, target, actual, completion, gap, points_cents[i, k].tolist(), ranks[i, k].tolist())
 
 
+def _combo_cells(
+    loaded: Loaded, rule: ComboRule, parts: list[int], status: list[Status], special: set[int], month: int
+) -> dict[int, tuple[int, int]]:
+    """A combo's completion and gap per judged unit whose parts' targets are plain (no stages, no 任务调整), in
+    Python integers: completion = Σ share × actual ÷ target, gap = (completion − Σ share × s(N)) × 100, each rounded
+    half-up once (the engine's `_combo_facts` in exact arithmetic without a Fraction per unit)."""
+    a, k = loaded.arrays, month - 1
+    specs = {s.code: s for s in loaded.scheme.indicators}
+    shares = [Fraction(part.share) for part in rule.parts]
+    schedule = sum(
+        (sh * schedule_fraction(specs[part.indicator], month) for sh, part in zip(shares, rule.parts, strict=True)),
+        Fraction(0),
+    )
+    values = [a.values[j, k].tolist() for j in parts]
+    targets = [a.targets[j].tolist() for j in parts]
+    found = {}
+    for u, st in enumerate(status):
+        if st not in JUDGED or u in special or any(t[u] <= 0 for t in targets):
+            continue
+        numerator, denominator = 0, 1  # Σ share × v ÷ t as one fraction, never reduced (exact either way)
+        for share, v, t in zip(shares, values, targets, strict=True):
+            den = share.denominator * t[u]
+            numerator, denominator = numerator * den + share.numerator * v[u] * denominator, denominator * den
+        # (n ÷ d − S) × 100 in hundredths of a point = 10^4 × (n × S.den − S.num × d) ÷ (d × S.den)
+        lead = numerator * schedule.denominator - schedule.numerator * denominator
+        found[u] = (
+            half_up(numerator * SCALE, denominator),
+            half_up(lead * SCALE, denominator * schedule.denominator),
+        )
+    return found
+
+
 def _positions(keys: list[int], wanted: np.ndarray) -> np.ndarray:
     """For each of `wanted`, its index in `keys`, or −1."""
     if not keys:
@@ -440,6 +480,22 @@ def _positions(keys: list[int], wanted: np.ndarray) -> np.ndarray:
     ordered = np.array(keys, np.int64)[order]
     at = np.clip(np.searchsorted(ordered, wanted), 0, len(ordered) - 1)
     return np.where(ordered[at] == wanted, order[at], -1)
+
+
+def _int_rows(query: QuerySet[Any, Any], width: int) -> np.ndarray:
+    """A values_list of integers as an int64 array [rows, width], fetched at once: iterating the queryset would
+    fetch 100 rows a call (hundreds of thousands of figures for a large district)."""
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:  # a filter on an empty list: nothing to ask
+        return np.zeros((0, width), np.int64)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return np.array(cursor.fetchall(), np.int64).reshape(-1, width)
+
+
+def _chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[k : k + size] for k in range(0, len(items), size)]
 
 
 def _stages(raw: dict[str, str]) -> tuple[Stage, ...]:
@@ -484,7 +540,7 @@ def load_arrays(
     stages: dict[tuple[int, int], tuple[Stage, ...]] = {}
     changes: dict[tuple[int, int], tuple[tuple[int, Target], ...]] = {}
     rows = TargetRow.objects.filter(indicator__in=indicator_ids).annotate(scaled=SCALED)
-    found = np.array(list(rows.values_list("unit_id", "indicator_id", "scaled")), np.int64).reshape(-1, 3)
+    found = _int_rows(rows.values_list("unit_id", "indicator_id", "scaled"), 3)
     us, inds = _positions(unit_ids, found[:, 0]), _positions(indicator_ids, found[:, 1])
     keep = (us >= 0) & (inds >= 0)
     targets[inds[keep], us[keep]] = found[keep, 2]
@@ -510,18 +566,29 @@ def load_arrays(
     values = np.zeros(shape, np.int64)
     reported = np.zeros(shape, bool)
     wanted_months = [m for m in months if 1 <= m <= month]
-    figures = Value.objects.filter(
-        submission__scheme=scheme,
-        submission__status__in=MODE_STATUSES[mode],
-        submission__month__in=wanted_months,
-        indicator__in=indicator_ids,
-    ).annotate(scaled=SCALED)
-    found = np.array(
-        list(figures.values_list("submission__unit_id", "indicator_id", "submission__month", "scaled")), np.int64
-    ).reshape(-1, 4)
-    us, inds, ms = _positions(unit_ids, found[:, 0]), _positions(indicator_ids, found[:, 1]), found[:, 2] - 1
+    # The period's reports first (a few thousand rows), then their figures by report: the index on (report,
+    # indicator) reads just those figures, where a join made PostgreSQL hash the whole year's.
+    reports = _int_rows(
+        Submission.objects.filter(scheme=scheme, status__in=MODE_STATUSES[mode], month__in=wanted_months).values_list(
+            "pk", "unit_id", "month"
+        ),
+        3,
+    )
+    figures = Value.objects.annotate(scaled=SCALED)
+    if only is not None:
+        figures = figures.filter(indicator__in=indicator_ids)
+    found = np.concatenate(
+        [np.zeros((0, 3), np.int64)]
+        + [
+            _int_rows(figures.filter(submission__in=chunk).values_list("submission_id", "indicator_id", "scaled"), 3)
+            for chunk in _chunks(reports[:, 0].tolist(), 10_000)  # SQLite takes 32,766 parameters at most
+        ]
+    )
+    at = _positions(reports[:, 0].tolist(), found[:, 0])
+    unit_of, month_of = reports[at, 1], reports[at, 2]
+    us, inds, ms = _positions(unit_ids, unit_of), _positions(indicator_ids, found[:, 1]), month_of - 1
     keep = (us >= 0) & (inds >= 0)
-    values[inds[keep], ms[keep], us[keep]] = found[keep, 3]
+    values[inds[keep], ms[keep], us[keep]] = found[keep, 2]
     reported[inds[keep], ms[keep], us[keep]] = True
     bonus_items, vetoes = engine_items(scheme, month) if items else ((), ())
     engine = engine_scheme(scheme, indicators, units)

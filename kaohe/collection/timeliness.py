@@ -13,6 +13,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from kaohe.org.models import Unit
@@ -45,29 +46,30 @@ def report_deadline(scheme: Scheme, month: int) -> dt.datetime:
 
 
 def timeliness(*, scheme: Scheme, up_to_month: int, now: dt.datetime | None = None) -> dict[str, Timeliness]:
-    """Each assessed township's self-report timeliness for months 1..up_to_month (two queries)."""
+    """Each assessed township's self-report timeliness for months 1..up_to_month (four queries at most).
+
+    The database compares each first submission with its month's deadline and answers only the late ones: the
+    scoreboard asks this on every cold run, and building a datetime per report (20,000 for a 2,000-township
+    district's ten months) cost more than the rest of the question."""
     now = now or timezone.now()
-    first = {
-        (unit_id, month): submitted
-        for unit_id, month, submitted in Submission.objects.filter(
-            scheme=scheme, owner=None, month__lte=up_to_month
-        ).values_list("unit_id", "month", "first_submitted_at")
-    }
+    months = range(1, up_to_month + 1)
+    deadlines = {month: report_deadline(scheme, month) for month in months}
+    reports = Submission.objects.filter(scheme=scheme, owner=None, month__lte=up_to_month,
+                                        first_submitted_at__isnull=False)  # fmt: skip
+    # Months handed in, per township; only the townships with a gap need their months one by one.
+    counts = dict(reports.values("unit_id").annotate(n=Count("month", distinct=True)).values_list("unit_id", "n"))
+    gaps = [unit_id for unit_id, n in counts.items() if n < len(months)]
+    handed_in = set(reports.filter(unit_id__in=gaps).values_list("unit_id", "month")) if gaps else set()
+    after_deadline = Q()
+    for month, deadline in deadlines.items():
+        after_deadline |= Q(month=month, first_submitted_at__gt=deadline)
+    late = set(reports.filter(after_deadline).values_list("unit_id", "month")) if deadlines else set()
+    passed = [month for month in months if deadlines[month] < now]
     result: dict[str, Timeliness] = {}
-    for unit in Unit.objects.assessed():
-        on_time, late, missing, due = 0, [], [], 0
-        for month in range(1, up_to_month + 1):
-            deadline = report_deadline(scheme, month)
-            submitted = first.get((unit.pk, month))
-            if submitted is None:
-                if deadline < now:
-                    due += 1
-                    missing.append(month)
-                continue
-            due += 1
-            if submitted <= deadline:
-                on_time += 1
-            else:
-                late.append(month)
-        result[unit.code] = Timeliness(unit.code, due, on_time, tuple(late), tuple(missing))
+    for unit_id, code in Unit.objects.assessed().values_list("pk", "code"):
+        complete = counts.get(unit_id) == len(months)
+        missing = () if complete else tuple(month for month in passed if (unit_id, month) not in handed_in)
+        slow = tuple(month for month in months if (unit_id, month) in late)
+        due = counts.get(unit_id, 0) + len(missing)
+        result[code] = Timeliness(code, due, due - len(missing) - len(slow), slow, missing)
     return result

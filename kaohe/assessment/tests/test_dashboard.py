@@ -38,9 +38,11 @@ WARNINGS_URL = f"/scores/{DEMO_YEAR}/{DEMO_MONTH}/warnings/"
 #   without the two loads.
 # 预警, cold: scheme, stamp + load for the board, lower-is-better indicators, last year's figures, months; warm:
 #   the same without the load.
-SCOREBOARD_COLD, SCOREBOARD_WARM = 24, 6
-DASHBOARD_COLD, DASHBOARD_WARM = 34, 10
-WARNINGS_COLD, WARNINGS_WARM = 23, 11
+# Each load asks the 报表及时率 (units, months handed in per township, the months of those with a gap, the late
+# reports); the grid's load reads the period's reports, then their figures.
+SCOREBOARD_COLD, SCOREBOARD_WARM = 27, 6
+DASHBOARD_COLD, DASHBOARD_WARM = 38, 10
+WARNINGS_COLD, WARNINGS_WARM = 25, 11
 
 
 def client(test: WorldTestCase, role: str) -> Client:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
+from kaohe.collection.models import Submission
 from kaohe.collection.timeliness import report_deadline, timeliness
 from kaohe.schemes.models import Scheme
 from kaohe.test import DEMO_MONTH, DEMO_YEAR, WorldTestCase
@@ -30,3 +31,17 @@ class TimelinessTests(WorldTestCase):
         # 南苑街道's October report is still a draft in the demo.
         self.assertEqual(timeliness(scheme=scheme, up_to_month=DEMO_MONTH, now=before)["nanyuan"].missing, ())
         self.assertEqual(timeliness(scheme=scheme, up_to_month=DEMO_MONTH, now=after)["nanyuan"].missing, (DEMO_MONTH,))
+
+    def test_a_report_handed_in_at_the_deadline_is_on_time_and_a_second_later_is_late(self) -> None:
+        scheme = Scheme.objects.get(year=DEMO_YEAR)
+        reports = Submission.objects.filter(scheme=scheme, owner=None, unit__code="qingshi", month=2)
+        deadline = report_deadline(scheme, 2)
+        reports.update(first_submitted_at=deadline)
+        self.assertEqual(timeliness(scheme=scheme, up_to_month=DEMO_MONTH)["qingshi"].late, ())
+        reports.update(first_submitted_at=deadline + dt.timedelta(seconds=1))
+        found = timeliness(scheme=scheme, up_to_month=DEMO_MONTH)["qingshi"]
+        self.assertEqual((found.late, found.on_time, found.due), ((2,), 9, 10))
+        # A report never handed in is missing, not late, once its deadline has passed.
+        reports.update(first_submitted_at=None)
+        qingshi = timeliness(scheme=scheme, up_to_month=DEMO_MONTH, now=deadline + dt.timedelta(days=1))["qingshi"]
+        self.assertEqual((qingshi.missing, qingshi.late, qingshi.on_time, qingshi.due), ((2,), (), 9, 10))
