@@ -350,9 +350,10 @@ def grid(*, scheme: Scheme, month: int, mode: Mode = Mode.OFFICIAL, key: str | N
 
 
 def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
+    # Only months N − 1 (for the rank change) and N are read and scored: a month is scored from its own figures.
     loaded = load_arrays(scheme, mode=mode, month=month, months=(month - 1, month))
     scores = score_year(loaded.scheme, loaded.arrays).scores
-    arrays, k = loaded.arrays, month - 1
+    arrays, k = loaded.arrays, scores.month_index(month)
     data = arrays.to_data()  # the reference engine's view, for the few cells with staged or changed targets
     columns = [_column(ind, spec, month) for ind, spec in zip(loaded.indicators, loaded.scheme.indicators, strict=True)]
     figures = {ind.code: _figures(loaded, scores.status, scores.points_cents, scores.indicator_rank, data, i, month)
@@ -361,7 +362,7 @@ def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
     for veto in arrays.vetoes:
         if veto.approved and veto.month <= month:
             vetoes.setdefault(veto.unit, set()).add(veto.effect)
-    previous = scores.rank[k - 1].tolist() if month > 1 else None
+    previous = scores.rank[scores.month_index(month - 1)].tolist() if month > 1 else None
     per_unit = zip(
         *(
             c[k].tolist()
@@ -399,7 +400,7 @@ def _figures(
 ) -> Figures:
     """One indicator's cells: completion and gap from the exact integers (× 10^4), rounded once; cells whose
     scheduled amount needs staged or changed targets, and combos, take the reference engine's own facts."""
-    a, spec, k = loaded.arrays, loaded.scheme.indicators[i], month - 1
+    a, spec, k = loaded.arrays, loaded.scheme.indicators[i], loaded.arrays.scored_months.index(month)
     specs = {s.code: s for s in loaded.scheme.indicators}
     status = [STATUSES[c] for c in status_codes[i, k].tolist()]
     target = [t if has else None for t, has in zip(a.targets[i].tolist(), a.has_target[i].tolist(), strict=True)]
@@ -446,7 +447,7 @@ def _combo_cells(
     """A combo's completion and gap per judged unit whose parts' targets are plain (no stages, no 任务调整), in
     Python integers: completion = Σ share × actual ÷ target, gap = (completion − Σ share × s(N)) × 100, each rounded
     half-up once (the engine's `_combo_facts` in exact arithmetic without a Fraction per unit)."""
-    a, k = loaded.arrays, month - 1
+    a, k = loaded.arrays, loaded.arrays.scored_months.index(month)
     specs = {s.code: s for s in loaded.scheme.indicators}
     shares = [Fraction(part.share) for part in rule.parts]
     schedule = sum(
@@ -511,11 +512,12 @@ def load_arrays(
     only: tuple[str, ...] | None = None,
     items: bool = True,
 ) -> Loaded:
-    """The engine's input for scoring months 1..month as arrays built straight from database rows: the same data as
-    `inputs.load` (a test holds them equal) but only the figures of `months`. A month is scored from its own 1–N月累计
-    figures alone, so the board of month N needs months N and N − 1 (for the rank change), never the year's other
-    figures; targets, adjustments, items and vetoes come in full. `only` keeps those indicators and the parts of any
-    combo among them; `items=False` leaves out bonus, deduction and veto items (one indicator's cells need none)."""
+    """The engine's input for scoring `months` (and `month`, the last) as arrays built straight from database rows: the
+    same data as `inputs.load` (a test holds them equal) but only the figures of those months, and the engine scores
+    just them. A month is scored from its own 1–N月累计 figures alone, so the board of month N needs months N and
+    N − 1 (for the rank change), never the year's other figures; targets, adjustments, items and vetoes come in full.
+    `only` keeps those indicators and the parts of any combo among them; `items=False` leaves out bonus, deduction and
+    veto items (one indicator's cells need none)."""
     indicators = list(
         Indicator.objects.filter(scheme=scheme).prefetch_related("group_weights__group").order_by("sort_order", "code")
     )
@@ -527,7 +529,8 @@ def load_arrays(
         indicators = [ind for ind in indicators if ind.code in wanted]
     units = list(Unit.objects.assessed().select_related("group").order_by("sort_order", "code"))
     unit_ids, indicator_ids = [u.pk for u in units], [ind.pk for ind in indicators]
-    shape = (len(indicators), month, len(units))
+    held = tuple(sorted({m for m in months if 1 <= m <= month} | {month}))  # the figures' month axis
+    shape = (len(indicators), len(held), len(units))
     # Targets as first set, with every approved adjustment (任务调整) from its own month on (as inputs.engine_targets).
     history: dict[int, list[TargetAdjustment]] = {}
     adjustments = TargetAdjustment.objects.filter(
@@ -565,11 +568,10 @@ def load_arrays(
             stages[i, u] = _stages(raw)
     values = np.zeros(shape, np.int64)
     reported = np.zeros(shape, bool)
-    wanted_months = [m for m in months if 1 <= m <= month]
     # The period's reports first (a few thousand rows), then their figures by report: the index on (report,
     # indicator) reads just those figures, where a join made PostgreSQL hash the whole year's.
     reports = _int_rows(
-        Submission.objects.filter(scheme=scheme, status__in=MODE_STATUSES[mode], month__in=wanted_months).values_list(
+        Submission.objects.filter(scheme=scheme, status__in=MODE_STATUSES[mode], month__in=held).values_list(
             "pk", "unit_id", "month"
         ),
         3,
@@ -586,7 +588,11 @@ def load_arrays(
     )
     at = _positions(reports[:, 0].tolist(), found[:, 0])
     unit_of, month_of = reports[at, 1], reports[at, 2]
-    us, inds, ms = _positions(unit_ids, unit_of), _positions(indicator_ids, found[:, 1]), month_of - 1
+    us, inds, ms = (
+        _positions(unit_ids, unit_of),
+        _positions(indicator_ids, found[:, 1]),
+        np.searchsorted(held, month_of),
+    )
     keep = (us >= 0) & (inds >= 0)
     values[inds[keep], ms[keep], us[keep]] = found[keep, 2]
     reported[inds[keep], ms[keep], us[keep]] = True
@@ -597,6 +603,7 @@ def load_arrays(
         groups=tuple(u.group for u in engine.units),
         indicators=tuple(ind.code for ind in indicators),
         through=month,
+        months=held,
         values=values,
         reported=reported,
         targets=targets,

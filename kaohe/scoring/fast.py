@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from itertools import accumulate
 
 import numpy as np
 import numpy.typing as npt
@@ -86,16 +87,21 @@ CODE = {s: np.int8(i) for i, s in enumerate(STATUSES)}
 
 @dataclass(eq=False)
 class YearScores:
-    """Results for months 1..through. Per cell [indicator, month-1, unit]; per unit [month-1, unit].
+    """Results for the months scored (`months`, those the arrays hold; by default 1..through). Per cell
+    [indicator, k, unit]; per unit [k, unit], k = month_index(month) (month − 1 when every month is scored).
     Points and totals are given as shown (hundredths, ROUND_HALF_UP of the exact value) and, for checks and further
-    arithmetic, as the exact-or-bracketed fixed point (points_lo, points_n) at 10^-9."""
+    arithmetic, as the exact-or-bracketed fixed point (points_lo, points_n) at 10^-9, as are the paced points
+    behind 得分达序时 (paced_lo, paced_n)."""
 
     arrays: YearArrays
     through: int
+    months: tuple[int, ...]  # the month numbers on the month axis, ascending, the last one `through`
     status: npt.NDArray[np.int8]  # index into STATUSES
     points_cents: I64
     points_lo: I64
     points_n: I64
+    paced_lo: I64
+    paced_n: I64
     indicator_rank: npt.NDArray[np.int32]  # 0: not ranked
     indicator_points_cents: I64
     bonus_cents: I64
@@ -117,9 +123,16 @@ class YearScores:
     def unit_index(self, unit: str) -> int:
         return self.arrays.units.index(unit)
 
+    def month_index(self, month: int) -> int:
+        """The position of month N on the month axis; KeyError for a month this run did not score."""
+        try:
+            return self.months.index(month)
+        except ValueError:
+            raise KeyError(f"{month}月未计分（本次计分的月份：{'、'.join(map(str, self.months))}）") from None
+
     def status_at(self, unit: str, indicator: str, month: int) -> Status:
         i = self.arrays.indicators.index(indicator)
-        return STATUSES[int(self.status[i, month - 1, self.unit_index(unit)])]
+        return STATUSES[int(self.status[i, self.month_index(month), self.unit_index(unit)])]
 
     @staticmethod
     def cents_to_decimal(cents: int | np.integer) -> Decimal:
@@ -139,7 +152,9 @@ class _Year:
         self.data = arrays.to_data()
         self.specs = {s.code: s for s in scheme.indicators}
         self.index = {s.code: k for k, s in enumerate(scheme.indicators)}
-        self.M, self.U = arrays.through, len(arrays.units)
+        # The month axis holds just the months scored: position m is month self.months[m], not m + 1.
+        self.months = arrays.scored_months
+        self.M, self.U = len(self.months), len(arrays.units)
         self.shape = (self.M, self.U)
         names = sorted(set(arrays.groups))
         self.group_id = np.array([names.index(g) for g in arrays.groups], np.int64)
@@ -182,8 +197,8 @@ class _Year:
         t = self.target(i)
         sn = np.empty((M, 1), np.int64)
         sd = np.empty((M, 1), np.int64)
-        for m in range(M):
-            s = schedule_fraction(spec, m + 1)
+        for m, month in enumerate(self.months):
+            s = schedule_fraction(spec, month)
             sn[m], sd[m] = s.numerator, s.denominator
         n1 = np.broadcast_to(t, self.shape).copy()
         n2 = np.broadcast_to(sn, self.shape).copy()
@@ -191,11 +206,11 @@ class _Year:
         pn, pd = n2.copy(), d.copy()
         for u in self.staged.get(i, ()):
             target = self.data.targets[self.a.units[u], spec.code]
-            for m in range(M):
-                current = target.at(m + 1)
+            for m, month in enumerate(self.months):
+                current = target.at(month)
                 if not current.stages:
                     continue  # a changed target without stages: target × s(N), as vectorised above
-                amount = scheduled_amount(spec, current, m + 1) * VS
+                amount = scheduled_amount(spec, current, month) * VS
                 n1[m, u], n2[m, u], d[m, u] = amount.numerator, 1, amount.denominator
                 pn[m, u], pd[m, u] = amount.numerator, amount.denominator * int(current.annual.scaleb(4))
         return n1, n2, d, pn, pd
@@ -204,7 +219,7 @@ class _Year:
         key = (i, m, u)
         if key not in self.facts_cache:
             spec = self.scheme.indicators[i]
-            f = unit_facts(spec, self.specs, self.data, self.a.units[u], m + 1)
+            f = unit_facts(spec, self.specs, self.data, self.a.units[u], self.months[m])
             if spec.vs_group_average and f.status is Status.ON_SCHEDULE:
                 f = with_average(spec, f, self.average(i, m, u))
             self.facts_cache[key] = f
@@ -243,7 +258,8 @@ class _Year:
 
 
 def score_arrays(scheme: Scheme, arrays: YearArrays) -> YearScores:
-    """Score every month 1..through for every unit and indicator."""
+    """Score the months the arrays hold (`YearArrays.scored_months`, by default 1..through) for every unit and
+    indicator; each month exactly as a run over all months 1..through would score it."""
     y = _Year(scheme, arrays, check_arrays(scheme, arrays))
     n_i, (M, U) = len(scheme.indicators), y.shape
     status = np.empty((n_i, M, U), np.int8)
@@ -272,7 +288,7 @@ def _indicator(
     M = y.M
     rule = spec.rule
     higher = spec.direction is Direction.HIGHER
-    evaluated = np.array([m + 1 in evaluation_months(spec) for m in range(M)])[:, None]
+    evaluated = np.array([month in evaluation_months(spec) for month in y.months])[:, None]
     bad = np.zeros(shape, bool)
     paced_c: list[tuple[Fraction, Q]] = []
     c_parts: list[tuple[Fraction, Q]] = []
@@ -641,7 +657,8 @@ def _pooled(y: _Year, rule: EfficacyRule | ShareOfTotalRule, w: K, higher: bool,
 
 
 def _per_unit_adjustments(y: _Year) -> tuple[I64, I64]:
-    """Bonus and deduction per [month, unit] at 10^-9 (exact: items have ≤ 4 decimals, caps ≤ 6)."""
+    """Bonus and deduction per [month, unit] at 10^-9 (exact: items have ≤ 4 decimals, caps ≤ 6). Items of every
+    month up to the one scored count, whether or not the arrays hold that month's figures."""
     M, U = y.shape
     units = {c: k for k, c in enumerate(y.a.units)}
     categories = {c.code: c for c in y.scheme.categories}
@@ -653,9 +670,9 @@ def _per_unit_adjustments(y: _Year) -> tuple[I64, I64]:
     deduction = np.zeros((M, U), np.int64)
     for (u, code), row in monthly.items():
         category = categories[code]
-        running = Fraction(0)
-        for m in range(M):
-            running += row[m]
+        through_month = list(accumulate(row))  # running sums over all 12 months
+        for m, month in enumerate(y.months):
+            running = through_month[month - 1]
             amount = running if category.cap is None else min(running, Fraction(category.cap))
             target = bonus if category.kind is AdjustmentKind.BONUS else deduction
             target[m, u] += int(amount * S)
@@ -672,7 +689,7 @@ def _totals(
     behind = (st == CODE[Status.BEHIND]).sum(axis=0)
     missing = (st == CODE[Status.NOT_REPORTED]).sum(axis=0)
     bonus, deduction = _per_unit_adjustments(y)
-    months = np.arange(1, M + 1)[:, None]
+    months = np.array(y.months, np.int64)[:, None]  # vetoes and promotions apply from their month on
     units = {c: k for k, c in enumerate(y.a.units)}
     zero_total = np.zeros((M, U), bool)
     fail = np.zeros((M, U), bool)
@@ -698,13 +715,21 @@ def _totals(
     exact_totals: dict[tuple[int, int], tuple[Fraction, Fraction, Fraction]] = {}
 
     def exact_unit(m: int, u: int) -> tuple[Fraction, Fraction, Fraction]:
-        """(indicator points, total, paced total) from the reference engine, cell by cell."""
+        """(indicator points, total, paced total), exactly. A cell whose fixed point is exact (n = 0: the value is
+        lo ÷ 10^9 itself, including cells already recomputed by the reference engine) adds lo as it is; only a
+        bracketed cell asks the reference engine. Statuses are settled already, so only the points are needed."""
         if (m, u) not in exact_totals:
-            cells = [y.exact_cell(i, m, u) for i in range(len(scheme.indicators))]
-            pts = sum((c[0] for c in cells), Fraction(0))
+            exact = (nn[:, m, u] == 0) & (pnn[:, m, u] == 0)
+            # Summed as Python ints: many cells of up to 10^17 each could pass int64.
+            pts = Fraction(sum(lo[exact, m, u].tolist()), S)
+            pace = Fraction(sum(plo[exact, m, u].tolist()), S)
+            for i in np.flatnonzero(~exact).tolist():
+                p, pp, _ = y.exact_cell(i, m, u)
+                pts += p
+                pace += pp
             adjust = Fraction(int(bonus[m, u] - deduction[m, u]), S)
             tot = Fraction(0) if zero_total[m, u] else pts + adjust
-            exact_totals[m, u] = (pts, tot, sum((c[1] for c in cells), Fraction(0)) + adjust)
+            exact_totals[m, u] = (pts, tot, pace + adjust)
         return exact_totals[m, u]
 
     point_cents, amb_p = round_cents(points)
@@ -733,11 +758,14 @@ def _totals(
     grade, names, lifted = _grades(y, total, rank, group_rank, exact_unit, promoted_in & ~vetoed, fail)
     return YearScores(
         arrays=y.a,
-        through=M,
+        through=y.a.through,
+        months=y.months,
         status=status,
         points_cents=cell_cents,
         points_lo=lo,
         points_n=nn,
+        paced_lo=plo,
+        paced_n=pnn,
         indicator_rank=irank,
         indicator_points_cents=point_cents,
         bonus_cents=round_cents(Val(bonus, np.zeros_like(bonus), empty))[0],

@@ -36,6 +36,14 @@ def _cents(x: Fraction) -> int:
     return int(round_half_up(x, 2).scaleb(2))
 
 
+def assert_bracket(tc: unittest.TestCase, lo: int, n: int, x: Fraction, at: str) -> None:
+    """The fixed point (lo, n) at 10^-9 holds the exact value x: lo itself when n = 0, else strictly inside."""
+    if n == 0:
+        tc.assertEqual(Fraction(lo), x * S, at)
+    else:
+        tc.assertTrue(lo < x * S < lo + n, f"{at}: {lo} {n} {x * S}")
+
+
 def assert_same(tc: unittest.TestCase, seed: int) -> None:
     scheme, data, through = random_case(seed)
     assert_same_case(tc, scheme, data, through, f"seed {seed}")
@@ -58,12 +66,12 @@ def assert_same_case(
             for i, cell in enumerate(unit.indicators):
                 at = f"{where} indicator {cell.indicator}"
                 tc.assertEqual(STATUSES[f.status[i, m - 1, u]], cell.status, at)
-                lo, n = int(f.points_lo[i, m - 1, u]), int(f.points_n[i, m - 1, u])
-                x = cell.points * S
-                if n == 0:
-                    tc.assertEqual(Fraction(lo), x, at)
-                else:
-                    tc.assertTrue(lo < x < lo + n, f"{at}: {lo} {n} {x}")
+                assert_bracket(tc, int(f.points_lo[i, m - 1, u]), int(f.points_n[i, m - 1, u]), cell.points, at)
+                # Exact paced points are summed as they are when a unit's total needs settling exactly.
+                paced_at = f"{at} (paced)"
+                assert_bracket(
+                    tc, int(f.paced_lo[i, m - 1, u]), int(f.paced_n[i, m - 1, u]), cell.paced_points, paced_at
+                )
                 tc.assertEqual(int(f.points_cents[i, m - 1, u]), _cents(cell.points), at)
                 tc.assertEqual(int(f.indicator_rank[i, m - 1, u]) or None, cell.rank, at)
             tc.assertEqual(int(f.total_cents[m - 1, u]), _cents(unit.total), where)
@@ -117,47 +125,75 @@ WEIGHT_DRIVEN: dict[str, dict[str, object]] = {
 }
 
 
+def weights_and_changes_case() -> tuple[Scheme, YearData]:
+    """Every weight-driven family with per-group weights, a combo, growth, and many changed targets (some twice,
+    some with stages), 60 units × 12 months."""
+    weights = {"g0": D("8"), "g1": D("4"), "g2": D("0.5")}
+    specs = [
+        IndicatorSpec(code, Kind.CUMULATIVE, D("2"), rule_from_dict(rule), group_weights=weights)
+        for code, rule in WEIGHT_DRIVEN.items()
+    ]
+    combo = {
+        "family": "combo",
+        "parts": [{"indicator": "ratio", "share": "0.5"}, {"indicator": "sched", "share": "0.5"}],
+    }
+    specs.append(IndicatorSpec("combo", Kind.CUMULATIVE, D("3"), rule_from_dict(combo), group_weights={"g0": D("8")}))
+    growth = {"family": "growth_vs_target", "over_points": "0.4", "under_points": "0.4"}
+    specs.append(IndicatorSpec("growth", Kind.GROWTH, D("5"), rule_from_dict(growth), group_weights=weights))
+    specs.append(
+        IndicatorSpec("lower", Kind.CUMULATIVE, D("1"), None, direction=Direction.LOWER, group_weights=weights)
+    )
+    units = tuple(Unit(f"u{k}", f"g{k % 4}") for k in range(60))
+    scheme = Scheme(tuple(specs), units)
+    targets: dict[tuple[str, str], Target] = {}
+    values: dict[tuple[str, str, int], Decimal] = {}
+    for k, unit in enumerate(units):
+        for s in specs:
+            if s.code == "combo":
+                continue
+            growth_kind = s.kind is Kind.GROWTH
+            annual = D(6 + k % 5) if growth_kind else D(100 + 7 * k)
+            changes: tuple[tuple[int, Target], ...] = ()
+            if k % 3 == 0:  # a third of the units get their target changed, some twice, some with stages
+                later = D(4 + k % 3) if growth_kind else D(60 + 5 * k)
+                stages = () if growth_kind or k % 2 else (Stage(9, (later * D("0.7")).quantize(D(1))),)
+                changes = ((4 + k % 5, Target(later, stages)),)
+                if k % 6 == 0:
+                    changes += ((10, Target(annual + 1)),)
+            targets[unit.code, s.code] = Target(annual, changes=changes)
+            for m in range(1, 13):
+                values[unit.code, s.code, m] = D((k * 7 + m * 3) % 13 - 2) if growth_kind else D(m * (5 + k % 11))
+    return scheme, YearData(targets, values)
+
+
 class TestGroupWeightsAndChangesAtScale(unittest.TestCase):
     """Every weight-driven family with per-group weights and many changed targets, vectorised and exact."""
 
     def test_against_the_reference(self) -> None:
-        weights = {"g0": D("8"), "g1": D("4"), "g2": D("0.5")}
-        specs = [
-            IndicatorSpec(code, Kind.CUMULATIVE, D("2"), rule_from_dict(rule), group_weights=weights)
-            for code, rule in WEIGHT_DRIVEN.items()
-        ]
-        combo = {
-            "family": "combo",
-            "parts": [{"indicator": "ratio", "share": "0.5"}, {"indicator": "sched", "share": "0.5"}],
-        }
-        specs.append(
-            IndicatorSpec("combo", Kind.CUMULATIVE, D("3"), rule_from_dict(combo), group_weights={"g0": D("8")})
-        )
-        growth = {"family": "growth_vs_target", "over_points": "0.4", "under_points": "0.4"}
-        specs.append(IndicatorSpec("growth", Kind.GROWTH, D("5"), rule_from_dict(growth), group_weights=weights))
-        specs.append(
-            IndicatorSpec("lower", Kind.CUMULATIVE, D("1"), None, direction=Direction.LOWER, group_weights=weights)
-        )
-        units = tuple(Unit(f"u{k}", f"g{k % 4}") for k in range(60))
-        scheme = Scheme(tuple(specs), units)
-        targets: dict[tuple[str, str], Target] = {}
-        values: dict[tuple[str, str, int], Decimal] = {}
-        for k, unit in enumerate(units):
-            for s in specs:
-                if s.code == "combo":
-                    continue
-                growth_kind = s.kind is Kind.GROWTH
-                annual = D(6 + k % 5) if growth_kind else D(100 + 7 * k)
-                changes: tuple[tuple[int, Target], ...] = ()
-                if k % 3 == 0:  # a third of the units get their target changed, some twice, some with stages
-                    later = D(4 + k % 3) if growth_kind else D(60 + 5 * k)
-                    stages = () if growth_kind or k % 2 else (Stage(9, (later * D("0.7")).quantize(D(1))),)
-                    changes = ((4 + k % 5, Target(later, stages)),)
-                    if k % 6 == 0:
-                        changes += ((10, Target(annual + 1)),)
-                targets[unit.code, s.code] = Target(annual, changes=changes)
-                for m in range(1, 13):
-                    values[unit.code, s.code, m] = D((k * 7 + m * 3) % 13 - 2) if growth_kind else D(m * (5 + k % 11))
-        f = assert_same_case(self, scheme, YearData(targets, values), 12, "scale")
+        scheme, data = weights_and_changes_case()
+        f = assert_same_case(self, scheme, data, 12, "scale")
         assert f is not None
         self.assertLess(f.fallbacks, 60 * 12)  # the vectorised path settles most cells itself
+
+
+class TestExactUnitTotals(unittest.TestCase):
+    """Tied totals with a bracketed cell must be settled exactly; only the bracketed cells go to the reference."""
+
+    def test_tie_between_inexact_totals(self) -> None:
+        bands = {"family": "bands", "bands": [{"min": "1", "points": "2"}, {"min": "0.5", "points": "1"}]}
+        specs = (
+            IndicatorSpec("third", Kind.CUMULATIVE, D("1"), rule_from_dict({"family": "ratio"})),  # 1 ÷ 3: inexact
+            *(IndicatorSpec(f"band{k}", Kind.CUMULATIVE, D("1"), rule_from_dict(bands)) for k in range(3)),
+        )
+        units = tuple(Unit(code, "g") for code in ("a", "b", "c"))
+        scheme = Scheme(specs, units)
+        targets = {(u.code, s.code): Target(D(3) if s.code == "third" else D(10)) for u in units for s in specs}
+        # a and b are identical (a real tie at 1/3 + 3), c scores less; month 12 only, so c(N) = 1 paced exactly.
+        actual = {"a": ("1", "10", "6", "5"), "b": ("1", "10", "6", "5"), "c": ("1", "6", "6", "1")}
+        values = {(u, s.code, 12): D(x) for u, xs in actual.items() for s, x in zip(specs, xs, strict=True)}
+        f = assert_same_case(self, scheme, YearData(targets, values), 12, "tie")
+        assert f is not None
+        self.assertEqual(f.rank[11].tolist(), [1, 1, 3])
+        self.assertEqual(f.total_cents[11].tolist(), [433, 433, 233])
+        # Exactly one bracketed cell (1 ÷ 3) per tied unit asks the reference engine; the exact cells do not.
+        self.assertEqual(f.fallbacks, 2)
