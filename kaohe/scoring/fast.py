@@ -662,21 +662,29 @@ def _per_unit_adjustments(y: _Year) -> tuple[I64, I64]:
     M, U = y.shape
     units = {c: k for k, c in enumerate(y.a.units)}
     categories = {c.code: c for c in y.scheme.categories}
-    monthly: dict[tuple[int, str], list[Fraction]] = {}
+    # In integers at 10^-9, exact for such amounts: thousands of running sums, no Fraction arithmetic per month.
+    monthly: dict[tuple[int, str], list[int]] = {}
     for item in y.a.adjustments:
-        row = monthly.setdefault((units[item.unit], item.category), [Fraction(0)] * 12)
-        row[item.month - 1] += Fraction(item.points)
+        row = monthly.setdefault((units[item.unit], item.category), [0] * 12)
+        row[item.month - 1] += _fixed(item.points)
+    caps = {code: None if c.cap is None else _fixed(c.cap) for code, c in categories.items()}
     bonus = np.zeros((M, U), np.int64)
     deduction = np.zeros((M, U), np.int64)
     for (u, code), row in monthly.items():
-        category = categories[code]
+        cap, target = caps[code], bonus if categories[code].kind is AdjustmentKind.BONUS else deduction
         through_month = list(accumulate(row))  # running sums over all 12 months
         for m, month in enumerate(y.months):
             running = through_month[month - 1]
-            amount = running if category.cap is None else min(running, Fraction(category.cap))
-            target = bonus if category.kind is AdjustmentKind.BONUS else deduction
-            target[m, u] += int(amount * S)
+            target[m, u] += running if cap is None else min(running, cap)
     return bonus, deduction
+
+
+def _fixed(x: Decimal | int | str) -> int:
+    """An item's points or a cap at 10^-9 (they carry at most 6 decimals, so this is exact)."""
+    q = Fraction(x) * S
+    if q.denominator != 1:
+        raise AssertionError(f"more than 9 decimals: {x}")  # pragma: no cover - parse and validation refuse them
+    return q.numerator
 
 
 def _totals(
