@@ -269,6 +269,16 @@ def half_up(numerator: int, denominator: int) -> int:
     return q if numerator >= 0 else -q
 
 
+def _half_up_array(numerator: np.ndarray, denominator: np.ndarray | int) -> np.ndarray:
+    """`half_up` on int64 arrays (denominators > 0; the caller keeps 2 × |numerator| + denominator within int64)."""
+    q = (2 * np.abs(numerator) + denominator) // (2 * np.asarray(denominator))
+    rounded: np.ndarray = np.where(numerator >= 0, q, -q)
+    return rounded
+
+
+JUDGED_CODES = np.array([STATUSES.index(s) for s in JUDGED], np.int8)
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """One unit's row of the 成绩单: points in hundredths as shown (ROUND_HALF_UP of the exact value, by the engine)."""
@@ -412,15 +422,28 @@ def _figures(
         in_force = data.targets.get((a.units[u], spec.code))
         if in_force is not None:
             target[u] = int(in_force.at(month).annual.scaleb(4))
-    completion: list[int | None] = [None] * len(status)
-    gap: list[int | None] = [None] * len(status)
     volume = spec.kind in VOLUMES
     s = schedule_fraction(spec, month)
     p, q = s.numerator, s.denominator
+    judged = np.isin(status_codes[i, k], JUDGED_CODES)
+    # Most cells in NumPy: plain targets, and numbers small enough for int64 (a float bound, never a decision).
+    v, t = a.values[i, k], a.targets[i]
+    fast = judged & (not combo)
+    fast[list(special)] = False
+    if volume:
+        size = (np.abs(v).astype(np.float64) * q + p * np.abs(t).astype(np.float64)) * (2 * SCALE) + t * float(q)
+        fast &= size < 2.0**60
+        vv, tt = np.where(fast, v, 0), np.where(fast, t, 1)
+        shown_completion = _half_up_array(vv * SCALE, tt).tolist()  # actual ÷ target, in hundredths of a percent
+        shown_gap = _half_up_array(SCALE * (vv * q - p * tt), tt * q).tolist()  # (actual ÷ target − s(N)) × 100
+    else:
+        shown_completion = [None] * len(status)
+        shown_gap = _half_up_array(np.where(fast, v - t, 0), 100).tolist()  # value − target, in hundredths of a pp
+    quick = fast.tolist()
+    completion: list[int | None] = [c if f else None for c, f in zip(shown_completion, quick, strict=True)]
+    gap: list[int | None] = [g if f else None for g, f in zip(shown_gap, quick, strict=True)]
     mix = _combo_cells(loaded, combo, parts, status, special, month) if combo else {}
-    for u, st in enumerate(status):
-        if st not in JUDGED:
-            continue
+    for u in np.nonzero(judged & ~fast)[0].tolist():
         if u in mix:
             completion[u], gap[u] = mix[u]
             continue
@@ -431,13 +454,13 @@ def _figures(
             if facts.gap_pp is not None:
                 gap[u] = half_up(facts.gap_pp.numerator * 100, facts.gap_pp.denominator)
             continue
-        v, t = actual[u], target[u]
-        assert v is not None and t is not None  # judged: reported, with a target
+        v_u, t_u = actual[u], target[u]
+        assert v_u is not None and t_u is not None  # judged: reported, with a target
         if volume:
-            completion[u] = half_up(v * SCALE, t)  # actual ÷ target, in hundredths of a percent
-            gap[u] = half_up(SCALE * (v * q - p * t), t * q)  # (actual ÷ target − s(N)) × 100, in hundredths
+            completion[u] = half_up(v_u * SCALE, t_u)
+            gap[u] = half_up(SCALE * (v_u * q - p * t_u), t_u * q)
         else:
-            gap[u] = half_up(v - t, 100)  # value − target, in hundredths of a percentage point
+            gap[u] = half_up(v_u - t_u, 100)
     return Figures(status, target, actual, completion, gap, points_cents[i, k].tolist(), ranks[i, k].tolist())
 
 

@@ -39,6 +39,14 @@ class NumbersTests(WorldTestCase):
         for n, d in cases:
             self.assertEqual(selectors.half_up(n, d), int(round_half_up(Fraction(n, d), 0)), (n, d))
 
+    def test_half_up_on_arrays_is_half_up(self) -> None:
+        rng = random.Random(8)
+        cases = [(n, d) for n in range(-30, 31) for d in (1, 2, 3, 4, 8, 10, 12, 200)]
+        cases += [(rng.randrange(-(10**17), 10**17), rng.randrange(1, 10**12)) for _ in range(5000)]
+        numerators, denominators = (np.array(column, np.int64) for column in zip(*cases, strict=True))
+        found = selectors._half_up_array(numerators, denominators).tolist()
+        self.assertEqual(found, [selectors.half_up(n, d) for n, d in cases])
+
     def test_numbers_read_as_the_filters_show_them(self) -> None:
         rng = random.Random(11)
         scaled = [0, 1, 49, 50, 51, 149, 150, -50, -51, -149, -150, 10**4, 123_456_789, -123_456_789, 10**16]
@@ -100,6 +108,22 @@ class GridTests(WorldTestCase):
     def test_official_and_preview_equal_the_engine(self) -> None:
         self.assert_grid_is_the_engines(Mode.OFFICIAL)
         self.assert_grid_is_the_engines(Mode.PREVIEW)
+
+    def test_figures_too_large_for_int64_arithmetic_equal_the_engine(self) -> None:
+        # A volume's gap is computed in int64 unless the numbers could overflow: a figure and its target of
+        # hundreds of billions (万元) take the exact Python path, and must read the same.
+        from kaohe.collection.models import Value
+
+        value = Value.objects.filter(submission__scheme=self.scheme, submission__month=DEMO_MONTH,
+                                     submission__unit__code="qingshi", indicator__code="gdzc").get()  # fmt: skip
+        value.amount = Decimal("987654321098.7654")
+        value.save(update_fields=["amount"])
+        Target.objects.filter(indicator__scheme=self.scheme, indicator__code="gdzc", unit__code="qingshi").update(
+            amount=Decimal("999999999999.9999")
+        )
+        self.assert_grid_is_the_engines(Mode.OFFICIAL)
+        grid = selectors.compute_grid(self.scheme, DEMO_MONTH, Mode.OFFICIAL)
+        self.assertEqual(grid.figures["gdzc"].completion[grid.line("qingshi").index], 9877)  # 98.77 %
 
     def test_staged_targets_and_vetoes_equal_the_engine(self) -> None:
         # 分期目标 on a cumulative indicator for two townships, and an approved veto (total 0) for a third.
