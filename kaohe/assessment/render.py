@@ -6,16 +6,24 @@ of a column are formatted in one pass from what the grid holds (hundredths, roun
 f-string, every text from the database goes through `escape` once, and the markup, classes, `data-*` attributes
 and links are the ones the templates had (tests and browser tests find cells by `data-testid`). The HTML is cached
 under the grid's key (so it moves with every write) plus the viewer's scope and filters.
+
+A board of more than `PAGE_SIZE` lines (a provincial run has thousands of units) is paged: only one page's lines are
+rendered, sent and cached, with a pager above and below, and its sortable headers link to the server's sort of all
+the lines (`?sort=&order=`) since a click-sort in the browser would order one page only. A district of a few dozen
+townships is never paged and keeps the browser's sort and exactly the markup it had.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from kaohe.accounts.models import User
@@ -113,6 +121,161 @@ class Links:
         )
 
 
+# --- which lines, in which order: ?page= and ?sort=&order= ----------------------------------------------------------
+
+PAGE_SIZE = 100  # lines on a page; only a board of more is paged (a district's few dozen townships never are)
+MAX_PAGE = 10**6  # a larger ?page= means the last page just as well, and keeps the cache key short
+# ?sort= → the Line field it sorts by ("unit": the units' own order)
+SORT_FIELDS = {"rank": "rank", "unit": "sort_order", "total": "total", "bonus": "bonus", "deduction": "deduction",
+               "group_rank": "group_rank"}  # fmt: skip
+POINTS = "pts-"  # pts-<indicator code>: that indicator's points
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")  # an indicator code (org.models.code_validator)
+UNSCORED = frozenset({Status.NOT_EVALUATED, Status.NO_TARGET})  # cells that show no points: last in either order
+ARIA_SORT = {"asc": "ascending", "desc": "descending"}
+
+
+@dataclass(frozen=True)
+class View:
+    """Which page of the board in which order, normalised from the query so that equivalent requests are equal (no
+    parameters is `?page=1&sort=rank&order=asc`). The page is clamped to the board by `fit` once its size is known."""
+
+    page: int = 1
+    sort: str = "rank"  # the grid's own order
+    order: str = "asc"
+
+    @classmethod
+    def of(cls, params: Mapping[str, str]) -> View:
+        sort, order = params.get("sort") or "rank", params.get("order") or "asc"  # no key: the grid's order
+        known = sort in SORT_FIELDS or (sort.startswith(POINTS) and CODE.fullmatch(sort[len(POINTS) :]))
+        if order not in ARIA_SORT or not known:
+            sort, order = "rank", "asc"  # an unknown key or order is the default order, never an error
+        return cls(page=_page_number(params.get("page")), sort=sort, order=order)
+
+    @property
+    def is_default_order(self) -> bool:
+        return (self.sort, self.order) == ("rank", "asc")
+
+    def fit(self, lines: int, codes: Collection[str]) -> View:
+        """This view of a board of `lines` lines and these indicators: the page within 1..last (1 when the board is
+        not paged), and a points key of no indicator the default order."""
+        page = min(max(self.page, 1), page_count(lines))
+        if self.sort.startswith(POINTS) and self.sort[len(POINTS) :] not in codes:
+            return View(page=page)
+        return View(page=page, sort=self.sort, order=self.order)
+
+
+def _page_number(raw: str | None) -> int:
+    """?page= as given: anything but a number is page 1; `fit` clamps the rest."""
+    try:
+        return min(max(int(raw or 1), 1), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def page_count(lines: int) -> int:
+    return max(1, -(-lines // PAGE_SIZE))
+
+
+def _sort_value(grid: Grid, sort: str) -> Callable[[Line], int | None]:
+    """What a line is sorted by; None for an indicator's cell that shows no points."""
+    if sort.startswith(POINTS):
+        figures = grid.figures[sort[len(POINTS) :]]
+        return lambda line: None if figures.status[line.index] in UNSCORED else figures.points[line.index]
+    return attrgetter(SORT_FIELDS[sort])
+
+
+def sort_lines(grid: Grid, lines: list[Line], view: View) -> list[Line]:
+    """`lines` in the view's order; ties by rank, then the units' order, and a cell without points (本期不考核, 无任务)
+    last whichever the order (sorted stably from the tie order: `reverse` keeps equal keys in place)."""
+    if view.is_default_order:
+        return lines  # the grid's order: rank, then the units' order
+    value = _sort_value(grid, view.sort)
+    tied = sorted(lines, key=lambda line: (line.rank, line.sort_order))
+    keyed = [(value(line), line) for line in tied]
+    scored = sorted(((v, line) for v, line in keyed if v is not None), key=lambda p: p[0], reverse=view.order == "desc")
+    return [line for _, line in scored] + [line for v, line in keyed if v is None]
+
+
+def href(*, mode: Mode, group: str, view: View) -> str:
+    """A link to another view of the same board (relative to the page; escaped for an attribute): it keeps the
+    mode and the group, and leaves out what is the default so that equal views have one URL."""
+    params = [("mode", str(mode))]
+    if group:
+        params.append(("group", group))
+    if not view.is_default_order:
+        params += [("sort", view.sort), ("order", view.order)]
+    if view.page > 1:
+        params.append(("page", str(view.page)))
+    return text("?" + urlencode(params))
+
+
+@dataclass(frozen=True)
+class ServerSort:
+    """A paged board's sortable headers: links to the server's sort of every line (the browser's sort would order
+    one page only), the active one marked with aria-sort; a click on it reverses the order."""
+
+    view: View
+    mode: Mode
+    group: str
+
+    def th(self, key: str, label: str, attrs: str) -> str:
+        active = self.view.sort == key
+        order = ("desc" if self.view.order == "asc" else "asc") if active else "asc"
+        url = href(mode=self.mode, group=self.group, view=View(sort=key, order=order))  # a new order starts at page 1
+        aria = f' aria-sort="{ARIA_SORT[self.view.order]}"' if active else ""
+        return f'<th{attrs}{aria}><a class="kh-sort" href="{url}">{label}</a></th>'
+
+
+def _sortable(key: str, label: str, attrs: str, col: int, server: ServerSort | None) -> str:
+    """A sortable header: the browser sorts an unpaged board by column `col`, the server a paged one by `key`."""
+    if server is None:
+        return f'<th{attrs} data-sort-key data-col="{col}">{label}</th>'
+    return server.th(key, label, attrs)
+
+
+def window(current: int, last: int) -> list[int | None]:
+    """The page numbers the pager shows: the first, the last and the current ± 2, None for the "…" of a gap (a gap
+    of one page shows that page instead: a number takes no more room than "…")."""
+    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    numbers: list[int | None] = []
+    previous = 0
+    for n in shown:
+        if n - previous == 2:
+            numbers.append(n - 1)
+        elif n - previous > 2:
+            numbers.append(None)
+        numbers.append(n)
+        previous = n
+    return numbers
+
+
+def pager_html(*, view: View, lines: int, mode: Mode, group: str, where: str) -> SafeString:
+    """上一页 / the page numbers / 下一页 and the rows shown ("第 101–200 行，共 2,000 个单位"); `where` names the
+    pager (上方 / 下方) for screen readers and tests."""
+    last = page_count(lines)
+
+    def item(label: str, number: int, rel: str = "") -> str:
+        if number == view.page:
+            return f'<li class="page-item active" aria-current="page"><span class="page-link">{label}</span></li>'
+        if not 1 <= number <= last:  # no page before the first or after the last
+            return f'<li class="page-item disabled"><span class="page-link">{label}</span></li>'
+        url = href(mode=mode, group=group, view=View(page=number, sort=view.sort, order=view.order))
+        return f'<li class="page-item"><a class="page-link" href="{url}"{rel}>{label}</a></li>'
+
+    items = [item("上一页", view.page - 1, ' rel="prev"')]
+    for n in window(view.page, last):
+        items.append(item(str(n), n) if n else item("…", 0))
+    items.append(item("下一页", view.page + 1, ' rel="next"'))
+    first = (view.page - 1) * PAGE_SIZE + 1
+    shown = f"第 {first:,}–{min(first + PAGE_SIZE - 1, lines):,} 行，共 {lines:,} 个单位"
+    testid = {"上方": "pager-top", "下方": "pager-bottom"}[where]
+    return mark_safe(  # noqa: S308 - numbers and escaped links only
+        f'<nav class="kh-pager" aria-label="成绩单分页（{where}）" data-testid="{testid}">'
+        f'<ul class="pagination pagination-sm mb-0">{"".join(items)}</ul>'
+        f'<span class="small text-muted" data-testid="{testid}-range">{shown}</span></nav>'
+    )
+
+
 # --- the table and the cards ---------------------------------------------------------------------------------------
 
 
@@ -120,9 +283,10 @@ def _is_value(column: Column) -> bool:
     return column.kind in ("growth", "ratio")
 
 
-def _head(grid: Grid, links: Links) -> str:
+def _head(grid: Grid, links: Links, server: ServerSort | None) -> str:
     tail = 1 + 5 * len(grid.columns)
-    top = ['<tr><th rowspan="2" class="kh-sticky-col" data-sort-key data-col="0">单位</th>']
+    span = ' rowspan="2"'
+    top = ["<tr>" + _sortable("unit", "单位", f'{span} class="kh-sticky-col"', 0, server)]
     for c in grid.columns:
         url = f"{links.indicator[0]}{text(c.code)}{links.indicator[1]}"
         top.append(
@@ -130,18 +294,20 @@ def _head(grid: Grid, links: Links) -> str:
             f'<div class="small text-muted fw-normal">{text(c.unit)} · {amount(c.weight)}分</div></th>'
         )
     top.append(
-        f'<th rowspan="2" data-sort-key data-col="{tail}">加分</th><th rowspan="2" data-sort-key data-col="{tail + 1}">'
-        f'扣分</th><th rowspan="2">否决</th><th rowspan="2" data-sort-key data-col="{tail + 3}">总分</th>'
-        f'<th rowspan="2" data-sort-key data-col="{tail + 4}">位次</th><th rowspan="2" data-sort-key '
-        f'data-col="{tail + 5}">组内位次</th><th rowspan="2">位次变化</th><th rowspan="2">达序时指标</th>'
-        '<th rowspan="2">等级</th></tr>'
+        _sortable("bonus", "加分", span, tail, server)
+        + _sortable("deduction", "扣分", span, tail + 1, server)
+        + '<th rowspan="2">否决</th>'
+        + _sortable("total", "总分", span, tail + 3, server)
+        + _sortable("rank", "位次", span, tail + 4, server)
+        + _sortable("group_rank", "组内位次", span, tail + 5, server)
+        + '<th rowspan="2">位次变化</th><th rowspan="2">达序时指标</th><th rowspan="2">等级</th></tr>'
     )
     second = ["<tr>"]
     for i, c in enumerate(grid.columns):
         value, diff = HEADS.get(c.kind, VOLUME_HEADS)
         second.append(
             f"<th>目标</th><th>1-{grid.month}月</th><th>{value}</th><th>{diff}</th>"
-            f'<th data-sort-key data-col="{1 + 5 * i + 4}">得分(名)</th>'
+            + _sortable(POINTS + c.code, "得分(名)", "", 1 + 5 * i + 4, server)
         )
     second.append("</tr>")
     return "<thead>" + "".join(top) + "".join(second) + "</thead>"
@@ -198,8 +364,10 @@ def _actual_text(status: Status, value: object, shown: str) -> str:
     return "未报" if status is Status.NOT_REPORTED else "-"
 
 
-def board_html(grid: Grid, lines: list[Line]) -> tuple[SafeString, SafeString]:
-    """The whole 成绩单 table (two header rows, one row per line) and the same rows as cards for phones."""
+def board_html(grid: Grid, lines: list[Line], server: ServerSort | None = None) -> tuple[SafeString, SafeString]:
+    """The 成绩单 table (two header rows, one row per line) and the same rows as cards for phones: of `lines` only,
+    so that a paged board renders one page. `server`: a paged board's headers link to the server's sort, and the
+    table is not sortable in the browser."""
     links = Links.of(grid.year, grid.month)
     query = "?mode=preview" if grid.mode == Mode.PREVIEW else ""
     units = [text(line.code) for line in lines]
@@ -230,9 +398,10 @@ def board_html(grid: Grid, lines: list[Line]) -> tuple[SafeString, SafeString]:
             f"组内第 {line.group_rank} 名 · 达序时 {line.on_schedule_count}/{line.evaluated_count}{grade}</div>"
             f'<ul class="list-unstyled small mb-0">{"".join(items[k] for _, items in columns)}</ul></div>'
         )
+    sortable = " data-sortable" if server is None else ""
     table = (
-        '<table class="table table-sm table-bordered kh-board mb-0" data-sortable data-testid="scoreboard">'
-        f"{_head(grid, links)}<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+        f'<table class="table table-sm table-bordered kh-board mb-0"{sortable} data-testid="scoreboard">'
+        f"{_head(grid, links, server)}<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
     )
     return mark_safe(table), mark_safe("\n".join(cards))  # noqa: S308 - every text from the database is escaped
 
@@ -266,6 +435,24 @@ class Page:
     summary: selectors.Summary | None
     table: SafeString
     cards: SafeString
+    view: View  # fitted to the board: the page shown and the order
+    pager_top: SafeString  # empty when the board is not paged
+    pager_bottom: SafeString
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a page's key needs of the board to normalise a view (`View.fit`) without the grid: how many lines the
+    viewer sees and which indicators there are. Recorded by `page` under the key's data stamp and scope."""
+
+    lines: int
+    codes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PageKeys:
+    fragment: str  # the key of the cached template fragment
+    shape: str  # where `page` records the board's `Shape` for the next request's key
 
 
 def scope_of(user: User) -> str:
@@ -273,25 +460,55 @@ def scope_of(user: User) -> str:
     return f"unit-{user.unit.code if user.unit else ''}" if user.is_township_scoped else "all"
 
 
-def page_key(*, year: int, month: int, mode: Mode, user: User, group: str = "") -> str:
+def page_keys(*, year: int, month: int, mode: Mode, user: User, group: str = "", view: View = View()) -> PageKeys:
     """The cache key of a viewer's page: the data stamp (one query; it moves with every write), the period, the
-    viewer's scope and the filters. An unknown group is no filter, and shares the key of none."""
+    viewer's scope, the filters and the view. An unknown group is no filter, and shares the key of none.
+
+    The view is normalised by the board's shape when a page of the same board and scope recorded it (a cache read,
+    no query): a page number out of range shares the key of the first or last page, and an unknown points key the
+    default order's. Before that, the key holds the number asked for and the page clamps it: a second key for the
+    same content once, never a wrong page."""
     stamp = selectors.data_stamp()
     groups: set[str] | None = cache.get(f"kaohe:groups:{stamp}")
     if groups is None:
         groups = set(UnitGroup.objects.filter(units__in=Unit.objects.assessed()).values_list("code", flat=True))
         cache.set(f"kaohe:groups:{stamp}", groups, selectors.CACHE_SECONDS)
     group = group if group in groups else ""
-    return f"kaohe:page:{year}:{month}:{mode}:{stamp}:{ENGINE_VERSION}:{scope_of(user)}:{group}"
+    board = f"kaohe:page:{year}:{month}:{mode}:{stamp}:{ENGINE_VERSION}:{scope_of(user)}:{group}"
+    shape: Shape | None = cache.get(f"{board}:shape")
+    if shape is not None:
+        view = view.fit(shape.lines, shape.codes)
+    # PAGE_SIZE too: what a page number shows depends on it.
+    return PageKeys(f"{board}:{PAGE_SIZE}:{view.page}:{view.sort}:{view.order}", f"{board}:shape")
 
 
-def page(*, scheme: Scheme, month: int, mode: Mode, user: User, group: str = "") -> Page:
-    """What the page shows, built from the period's grid (cached by `selectors.grid`)."""
+def page_key(*, year: int, month: int, mode: Mode, user: User, group: str = "", view: View = View()) -> str:
+    return page_keys(year=year, month=month, mode=mode, user=user, group=group, view=view).fragment
+
+
+def page(
+    *, scheme: Scheme, month: int, mode: Mode, user: User, group: str = "", view: View = View(), shape_key: str = ""
+) -> Page:
+    """What the page shows, built from the period's grid (cached by `selectors.grid`): the visible lines sorted as
+    the view asks, one page of them when there are more than PAGE_SIZE. The summary stays the whole grid's."""
     grid = selectors.grid(scheme=scheme, month=month, mode=mode)
     group = group if group in grid.groups else ""
     lines = visible_lines(user, grid, group)
+    codes = frozenset(c.code for c in grid.columns)
+    if shape_key:
+        cache.set(shape_key, Shape(len(lines), codes), selectors.CACHE_SECONDS)
+    view = view.fit(len(lines), codes)
+    ordered = sort_lines(grid, lines, view)
     latest = selectors.latest_month(scheme, Mode.PREVIEW) or month
-    table, cards = board_html(grid, lines)
+    pager_top = pager_bottom = mark_safe("")
+    server: ServerSort | None = None
+    if len(lines) > PAGE_SIZE:
+        ordered = ordered[(view.page - 1) * PAGE_SIZE : view.page * PAGE_SIZE]
+        server = ServerSort(view=view, mode=mode, group=group)
+        pager_top, pager_bottom = (
+            pager_html(view=view, lines=len(lines), mode=mode, group=group, where=where) for where in ("上方", "下方")
+        )
+    table, cards = board_html(grid, ordered, server)
     return Page(
         year=grid.year,
         month=grid.month,
@@ -303,4 +520,7 @@ def page(*, scheme: Scheme, month: int, mode: Mode, user: User, group: str = "")
         summary=None if user.is_township_scoped else selectors.summary(grid),
         table=table,
         cards=cards,
+        view=view,
+        pager_top=pager_top,
+        pager_bottom=pager_bottom,
     )

@@ -60,21 +60,26 @@ def scores_index(request: HttpRequest) -> HttpResponse:
 
 @requires("scores.view")
 def scoreboard(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    """The page's content is a cached template fragment (key: `render.page_key`, one query for the data stamp);
-    only when it is missing is `page` built, from the cached grid or a new one."""
+    """The page's content is a cached template fragment (key: `render.page_keys`, one query for the data stamp);
+    only when it is missing is `page` built, from the cached grid or a new one. `?page=`, `?sort=` and `?order=`
+    choose which lines show in which order (a board of more than `render.PAGE_SIZE` lines is paged)."""
     if not 1 <= month <= 12:
         raise Http404(NOT_FOUND)
     user: User = request.user  # type: ignore[assignment]
     mode, group = _mode(request), request.GET.get("group", "")
+    view = render_board.View.of(request.GET)
+    keys = render_board.page_keys(year=year, month=month, mode=mode, user=user, group=group, view=view)
     page = SimpleLazyObject(
-        lambda: render_board.page(scheme=_scheme(year), month=month, mode=mode, user=user, group=group)
+        lambda: render_board.page(
+            scheme=_scheme(year), month=month, mode=mode, user=user, group=group, view=view, shape_key=keys.shape
+        )
     )
     context = {
         "year": year,
         "month": month,
         "preview": mode == Mode.PREVIEW,
         "page": page,
-        "page_key": render_board.page_key(year=year, month=month, mode=mode, user=user, group=group),
+        "page_key": keys.fragment,
         "ttl": selectors.CACHE_SECONDS,
     }
     return render(request, "assessment/scoreboard.html", context)
