@@ -526,21 +526,27 @@ def large(args: argparse.Namespace) -> bool:
         client.force_login(leader)
         url = f"/scores/{YEAR}/{MONTH}/"
 
-        def page() -> bytes:
+        def page(query: str = "") -> bytes:
             cache.clear()
-            response = client.get(url)
+            response = client.get(url + query)
             assert response.status_code == 200
             return response.content
 
+        shown = min(args.units, render.PAGE_SIZE)
         t_page, t_page_median, content = best_of(args.repeat, page)
-        assert content.count(b'data-testid="total-') == args.units
+        assert content.count(b'data-testid="total-') == shown
+        last = render.page_count(args.units)
+        t_later, _, later = best_of(args.repeat, lambda: page(f"?page={last}"))
+        assert later.count(b'data-testid="total-') == args.units - (last - 1) * render.PAGE_SIZE
+        t_sorted, _, _ = best_of(args.repeat, lambda: page("?sort=total&order=desc&page=2"))
         # The parts of a cold request.
         t_load, _, loaded = best_of(
             args.repeat, lambda: selectors.load_arrays(scheme, mode=Mode.OFFICIAL, month=MONTH, months=(9, 10))
         )
         t_score, _, _ = best_of(args.repeat, lambda: score_year(loaded.scheme, loaded.arrays))
         t_grid, _, grid = best_of(args.repeat, lambda: selectors.compute_grid(scheme, MONTH, Mode.OFFICIAL))
-        t_render, _, _ = best_of(args.repeat, lambda: render.board_html(grid, grid.lines))
+        t_render, _, _ = best_of(args.repeat, lambda: render.board_html(grid, grid.lines[:shown]))
+        t_render_all, _, _ = best_of(1, lambda: render.board_html(grid, grid.lines))
         client.get(url)
         t_warm, _, _ = best_of(args.repeat, lambda: client.get(url))
 
@@ -551,11 +557,14 @@ def large(args: argparse.Namespace) -> bool:
         t_explain, _, _ = best_of(args.repeat, explain)
         t_export, _, data = best_of(1, lambda: client.get(url + "export.xlsx").content)
         print(f"page, cold (compute + render)  {t_page:7.3f} s   (median {t_page_median:.3f} s, "
-              f"{len(content) / 2**20:.1f} MiB of HTML)")  # fmt: skip
+              f"{len(content) / 2**20:.1f} MiB of HTML, {shown} of {args.units:,} rows a page)")  # fmt: skip
         print(f"  load the rows (2 months)     {t_load:7.3f} s")
-        print(f"  score_year (arrays)          {t_score:7.3f} s")
+        print(f"  score_year (months 9, 10)    {t_score:7.3f} s")
         print(f"  grid (load + score + cells)  {t_grid:7.3f} s")
-        print(f"  render table and cards       {t_render:7.3f} s")
+        print(f"  render a page, table + cards {t_render:7.3f} s")
+        print(f"last page ({last}), cold           {t_later:7.3f} s")
+        print(f"sorted by total, page 2, cold  {t_sorted:7.3f} s")
+        print(f"all rows rendered (informative){t_render_all:7.3f} s   (what one unpaged page would cost to render)")
         print(f"page, warm cache               {t_warm:7.3f} s")
         print(f"one explanation, cold          {t_explain:7.3f} s")
         print(f"export .xlsx (informative)     {t_export:7.3f} s   ({len(data) / 2**20:.1f} MiB)")
@@ -574,8 +583,9 @@ def large(args: argparse.Namespace) -> bool:
             assert line.rank_change == year.rank_change(line.code, MONTH), line.code
         took = time.perf_counter() - start
         print(f"check: totals, ranks and rank changes equal the engine run on the full year's data ({took:.1f} s)")
-        ok = t_page <= LARGE_GOAL_SECONDS
-        print(f"goal ≤ {LARGE_GOAL_SECONDS:g} s: {'met' if ok else 'NOT met'} ({t_page:.3f} s)")
+        worst = max(t_page, t_later, t_sorted)
+        ok = worst <= LARGE_GOAL_SECONDS
+        print(f"goal ≤ {LARGE_GOAL_SECONDS:g} s: {'met' if ok else 'NOT met'} ({worst:.3f} s, the slowest cold page)")
         return ok
     finally:
         connection.close()

@@ -63,7 +63,11 @@ class Inputs:
     mode: Mode
 
 
-def engine_scheme(scheme: Scheme, indicators: list[Indicator], units: list[Unit]) -> EngineScheme:
+def engine_units(units: list[Unit]) -> tuple[EngineUnit, ...]:
+    return tuple(EngineUnit(code=u.code, group=u.group.code if u.group else "", name=u.name) for u in units)
+
+
+def engine_scheme(scheme: Scheme, indicators: list[Indicator], units: tuple[EngineUnit, ...]) -> EngineScheme:
     specs = []
     for ind in indicators:
         specs.append(
@@ -88,7 +92,7 @@ def engine_scheme(scheme: Scheme, indicators: list[Indicator], units: list[Unit]
     )
     return EngineScheme(
         indicators=tuple(specs),
-        units=tuple(EngineUnit(code=u.code, group=u.group.code if u.group else "", name=u.name) for u in units),
+        units=units,
         categories=categories,
         grade_rule=grade_rule_from_dict(scheme.grade_rule) if scheme.grade_rule else None,
     )
@@ -177,4 +181,4 @@ def load(scheme: Scheme, *, mode: Mode = Mode.OFFICIAL, through: int = 12) -> In
         adjustments=adjustments,
         vetoes=vetoes,
     )
-    return Inputs(scheme, engine_scheme(scheme, indicators, units), data, indicators, units, mode)
+    return Inputs(scheme, engine_scheme(scheme, indicators, engine_units(units)), data, indicators, units, mode)

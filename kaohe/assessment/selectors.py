@@ -16,7 +16,7 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.core.cache import cache
@@ -49,6 +49,7 @@ from kaohe.scoring import (
     score_year,
 )
 from kaohe.scoring import Scheme as EngineScheme
+from kaohe.scoring import Unit as EngineUnit
 from kaohe.scoring.engine import unit_facts
 from kaohe.scoring.fast import STATUSES
 from kaohe.scoring.types import ComboRule
@@ -134,7 +135,8 @@ def latest_month(scheme: Scheme, mode: Mode = Mode.OFFICIAL) -> int | None:
     # Month by month from the latest, a cheap EXISTS each: a join would read every figure of the year (0.4 s at
     # 2,000 units) to find one month.
     statuses = MODE_STATUSES[mode]
-    months = Submission.objects.filter(scheme=scheme, status__in=statuses).values_list("month", flat=True)
+    # order_by(): without it the model's ordering joins units and departments into the DISTINCT (20,000 rows).
+    months = Submission.objects.filter(scheme=scheme, status__in=statuses).order_by().values_list("month", flat=True)
     for month in sorted(set(months.distinct()), reverse=True):
         figures = Value.objects.filter(submission__scheme=scheme, submission__status__in=statuses)
         if figures.filter(submission__month=month).exists():
@@ -208,9 +210,13 @@ def summary(board: Board | Grid, k: int | None = None) -> Summary:
     threshold = k if k is not None else len(counted) // 2
     # (name, indicators on schedule, total on schedule, indicators completed) per unit, in the board's order
     if isinstance(board, Grid):
+        done: dict[int, list[str]] = {}  # unit index → names of the indicators completed, column by column
+        for c in board.columns:
+            for u, status in enumerate(board.figures[c.code].status):
+                if status is Status.COMPLETED:
+                    done.setdefault(u, []).append(c.name)
         units = [
-            (line.name, line.on_schedule_count, line.score_on_schedule,
-             [c.name for c in board.columns if board.figures[c.code].status[line.index] is Status.COMPLETED])
+            (line.name, line.on_schedule_count, line.score_on_schedule, done.get(line.index, []))
             for line in board.lines
         ]  # fmt: skip
     else:
@@ -337,12 +343,24 @@ class Grid:
         return next(line for line in self.lines if line.code == code)
 
 
+class UnitRow(NamedTuple):
+    """What the board shows of an assessed unit (thousands of model instances and their timestamps cost more to
+    read than the figures' ids)."""
+
+    pk: int
+    code: str
+    name: str
+    sort_order: int
+    group_code: str  # "" without a group
+    group_name: str
+
+
 @dataclass(frozen=True, eq=False)
 class Loaded:
     scheme: EngineScheme
     arrays: YearArrays
     indicators: list[Indicator]
-    units: list[Unit]
+    units: list[UnitRow]
 
 
 def grid_key(*, scheme: Scheme, month: int, mode: Mode) -> str:
@@ -395,7 +413,7 @@ def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
             )
         )  # fmt: skip
     lines.sort(key=lambda line: (line.rank, line.sort_order))
-    groups = {u.group.code: u.group.name for u in loaded.units if u.group}
+    groups = {u.group_code: u.group_name for u in loaded.units if u.group_code}
     return Grid(scheme.year, month, mode, columns, lines, figures, groups, ENGINE_VERSION)
 
 
@@ -507,15 +525,25 @@ def _positions(keys: list[int], wanted: np.ndarray) -> np.ndarray:
 
 
 def _int_rows(query: QuerySet[Any, Any], width: int) -> np.ndarray:
-    """A values_list of integers as an int64 array [rows, width], fetched at once: iterating the queryset would
-    fetch 100 rows a call (hundreds of thousands of figures for a large district)."""
+    """A values_list of integers (never NULL) as an int64 array [rows, width], fetched at once: iterating the
+    queryset would fetch 100 rows a call, and a tuple per row is most of the cost of a large district's figures.
+    On PostgreSQL the database joins the numbers into one text that NumPy parses in C (exact for int64)."""
     try:
         sql, params = query.query.sql_with_params()
     except EmptyResultSet:  # a filter on an empty list: nothing to ask
         return np.zeros((0, width), np.int64)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return np.array(cursor.fetchall(), np.int64).reshape(-1, width)
+        if connection.vendor != "postgresql":
+            cursor.execute(sql, params)
+            return np.array(cursor.fetchall(), np.int64).reshape(-1, width)
+        columns = ", ".join(f"c{k}" for k in range(width))
+        joined_sql = f"SELECT count(*), string_agg(concat_ws(',', {columns}), ',') FROM ({sql}) AS q({columns})"  # noqa: S608 - the ORM's own SQL; the values stay parameters
+        cursor.execute(joined_sql, params)
+        count, joined = cursor.fetchone()
+    found = np.fromstring(joined or "", dtype=np.int64, sep=",") if count else np.zeros(0, np.int64)
+    if found.size != count * width:  # a NULL would shift the columns: refuse rather than misread
+        raise ValueError(f"期望 {count} 行 × {width} 列整数，读到 {found.size} 个")
+    return found.reshape(-1, width)
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:
@@ -550,7 +578,12 @@ def load_arrays(
             if ind.code in wanted and ind.is_derived:
                 wanted |= {str(part.get("indicator")) for part in ind.rule.get("parts", ())}  # type: ignore[union-attr]
         indicators = [ind for ind in indicators if ind.code in wanted]
-    units = list(Unit.objects.assessed().select_related("group").order_by("sort_order", "code"))
+    units = [
+        UnitRow(pk, code, name, order, group_code or "", group_name or "")
+        for pk, code, name, order, group_code, group_name in Unit.objects.assessed()
+        .order_by("sort_order", "code")
+        .values_list("pk", "code", "name", "sort_order", "group__code", "group__name")
+    ]
     unit_ids, indicator_ids = [u.pk for u in units], [ind.pk for ind in indicators]
     held = tuple(sorted({m for m in months if 1 <= m <= month} | {month}))  # the figures' month axis
     shape = (len(indicators), len(held), len(units))
@@ -620,7 +653,9 @@ def load_arrays(
     values[inds[keep], ms[keep], us[keep]] = found[keep, 2]
     reported[inds[keep], ms[keep], us[keep]] = True
     bonus_items, vetoes = engine_items(scheme, month) if items else ((), ())
-    engine = engine_scheme(scheme, indicators, units)
+    engine = engine_scheme(
+        scheme, indicators, tuple(EngineUnit(code=u.code, group=u.group_code, name=u.name) for u in units)
+    )
     arrays = YearArrays(
         units=tuple(u.code for u in engine.units),
         groups=tuple(u.group for u in engine.units),
