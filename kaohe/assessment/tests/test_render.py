@@ -111,15 +111,15 @@ class GridTests(WorldTestCase):
 
     def test_figures_too_large_for_int64_arithmetic_equal_the_engine(self) -> None:
         # A volume's gap is computed in int64 unless the numbers could overflow: a figure and its target of
-        # hundreds of billions (万元) take the exact Python path, and must read the same.
+        # a hundred billion (万元; 15 digits, which SQLite holds exactly too) take the exact Python path.
         from kaohe.collection.models import Value
 
         value = Value.objects.filter(submission__scheme=self.scheme, submission__month=DEMO_MONTH,
                                      submission__unit__code="qingshi", indicator__code="gdzc").get()  # fmt: skip
-        value.amount = Decimal("987654321098.7654")
+        value.amount = Decimal("98765432109.8765")
         value.save(update_fields=["amount"])
         Target.objects.filter(indicator__scheme=self.scheme, indicator__code="gdzc", unit__code="qingshi").update(
-            amount=Decimal("999999999999.9999")
+            amount=Decimal("99999999999.9999")
         )
         self.assert_grid_is_the_engines(Mode.OFFICIAL)
         grid = selectors.compute_grid(self.scheme, DEMO_MONTH, Mode.OFFICIAL)
