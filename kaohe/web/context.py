@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from kaohe.accounts.permissions import role_has
 
@@ -22,13 +24,20 @@ MENU: list[tuple[str, str, str]] = [
 ]
 
 
+@functools.cache
+def _url(name: str, prefix: str) -> str:
+    """A menu address, reversed once per process and script prefix (every page shows the menu; reversing its ten
+    links on each request cost more than a cached page's content)."""
+    return reverse(name)
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
     path = request.path
     items: list[dict[str, str | bool]] = [
-        {"label": label, "url": reverse(name), "active": False}
+        {"label": label, "url": _url(name, get_script_prefix()), "active": False}
         for label, name, permission in MENU
         if role_has(user.role, permission)
     ]
