@@ -444,13 +444,14 @@ def _figures(
     s = schedule_fraction(spec, month)
     p, q = s.numerator, s.denominator
     judged = np.isin(status_codes[i, k], JUDGED_CODES)
-    # Most cells in NumPy: plain targets, and numbers small enough for int64 (a float bound, never a decision).
+    # Most cells in NumPy: plain targets, and numbers small enough that every product below fits int64.
     v, t = a.values[i, k], a.targets[i]
     fast = judged & (not combo)
     fast[list(special)] = False
     if volume:
-        size = (np.abs(v).astype(np.float64) * q + p * np.abs(t).astype(np.float64)) * (2 * SCALE) + t * float(q)
-        fast &= size < 2.0**60
+        # (|v| × q + p × |t|) × 2 × 10^4 + t × q < 2^60 whenever |v| and |t| stay under this (exact integers).
+        bound = 2**60 // ((q + p) * 2 * SCALE + q)
+        fast &= (np.abs(v) < bound) & (np.abs(t) < bound)
         vv, tt = np.where(fast, v, 0), np.where(fast, t, 1)
         shown_completion = _half_up_array(vv * SCALE, tt).tolist()  # actual ÷ target, in hundredths of a percent
         shown_gap = _half_up_array(SCALE * (vv * q - p * tt), tt * q).tolist()  # (actual ÷ target − s(N)) × 100

@@ -179,11 +179,10 @@ def term(k: K, num: Sequence[Factor], den: Factor, shape: tuple[int, ...], scale
 
 def times(a: Factor, b: Factor, shape: tuple[int, ...]) -> tuple[I64, Bool]:
     """a × b as int64, flagging products that would not fit (a, b ≥ 0)."""
-    # A magnitude guard, not a quantity: floats only estimate whether the exact int64 product could pass 2^61;
-    # their relative error (2^-52) is far inside the 4× headroom to int64's 2^63, so no product that fits is missed
-    # and none that overflows slips through. The product itself is taken in integers below.
-    fa = np.broadcast_to(np.asarray(a, np.float64), shape)
-    over = fa * float(b) >= 2.0**61 if isinstance(b, int) else fa * np.asarray(b, np.float64) >= 2.0**61
+    # Exactly, in integers: a × b ≥ 2^61 ⟺ a > (2^61 − 1) ÷ b (floor) for b > 0; b = 0 never overflows. The
+    # product itself is then taken in int64 for the cells that fit.
+    ib = np.asarray(b, np.int64)
+    over = (ib > 0) & (np.broadcast_to(np.asarray(a, np.int64), shape) > (2**61 - 1) // np.maximum(ib, 1))
     ok_a = np.where(over, 1, np.broadcast_to(np.asarray(a, np.int64), shape))
     ok_b = np.where(over, 1, np.broadcast_to(np.asarray(b, np.int64), shape))
     return ok_a * ok_b, over
