@@ -396,8 +396,7 @@ def build_district(units: int) -> Any:
     from kaohe.org.models import Department, Unit, UnitGroup
     from kaohe.schemes import services as scheme_services
     from kaohe.schemes.models import Indicator, ItemRecord, ItemType, Scheme, Target
-    from kaohe.scoring import Kind, rule_to_dict
-    from kaohe.scoring.arrays import to_decimal
+    from kaohe.scoring import Kind, rule_to_dict, to_decimal
 
     spec = build_scheme(units, max(1, units // 200))
     arrays = build_arrays(spec)

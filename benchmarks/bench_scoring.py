@@ -40,10 +40,11 @@ from kaohe.scoring import (
     Unit,
     Veto,
     VetoEffect,
+    YearArrays,
     grade_rule_from_dict,
     rule_from_dict,
+    score_arrays,
 )
-from kaohe.scoring.fast import YearArrays, score_arrays
 
 SCALES = {"province": 2_000, "national": 40_000}
 GOALS = {"province": (2.0, None), "national": (30.0, 4.0)}

@@ -35,6 +35,8 @@ from kaohe.schemes.models import Indicator, Scheme, TargetAdjustment
 from kaohe.schemes.models import Target as TargetRow
 from kaohe.scoring import (
     ENGINE_VERSION,
+    STATUSES,
+    ComboRule,
     IndicatorResult,
     Kind,
     Stage,
@@ -47,12 +49,10 @@ from kaohe.scoring import (
     schedule_fraction,
     score_month,
     score_year,
+    unit_facts,
 )
 from kaohe.scoring import Scheme as EngineScheme
 from kaohe.scoring import Unit as EngineUnit
-from kaohe.scoring.engine import unit_facts
-from kaohe.scoring.fast import STATUSES
-from kaohe.scoring.types import ComboRule
 
 from .inputs import MODE_STATUSES, Inputs, Mode, engine_items, engine_scheme, load
 

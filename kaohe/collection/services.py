@@ -25,8 +25,7 @@ from kaohe.core.services import changelog_record
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.choices import DataSource, Frequency, IndicatorKind
 from kaohe.schemes.models import AMOUNT_PLACES, Indicator, Scheme, Target
-from kaohe.scoring.parse import rule_from_dict
-from kaohe.scoring.types import needs_target
+from kaohe.scoring import needs_target, rule_from_dict
 
 from .choices import EDITABLE, SubmissionStatus
 from .models import Submission, Value

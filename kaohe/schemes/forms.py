@@ -21,8 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from kaohe.org.models import Department, Unit, UnitGroup, code_validator
-from kaohe.scoring.errors import RuleError
-from kaohe.scoring.parse import plan_curve_from_list, rule_from_dict
+from kaohe.scoring import RuleError, plan_curve_from_list, rule_from_dict
 
 from .choices import UNIT_CHOICES, DataSource, Direction, Frequency, IndicatorKind, ItemKind, VetoEffect
 from .models import AMOUNT_PLACES, POINTS_DIGITS, POINTS_PLACES, Category, Indicator, ItemType, Scheme, Target

@@ -18,9 +18,7 @@ from kaohe.accounts.models import User
 from kaohe.accounts.permissions import role_has
 from kaohe.core.models import ChangeLog
 from kaohe.org.models import Unit, UnitGroup
-from kaohe.scoring.errors import RuleError
-from kaohe.scoring.parse import grade_rule_from_dict, plan_curve_from_list, rule_from_dict
-from kaohe.scoring.types import (
+from kaohe.scoring import (
     BandsRule,
     BasePerPpRule,
     Basis,
@@ -36,8 +34,12 @@ from kaohe.scoring.types import (
     RankPointsRule,
     RatioRule,
     Rule,
+    RuleError,
     ShareOfTotalRule,
     UnderMode,
+    grade_rule_from_dict,
+    plan_curve_from_list,
+    rule_from_dict,
 )
 
 from .choices import RequestStatus

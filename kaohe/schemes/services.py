@@ -20,9 +20,7 @@ from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.services import changelog_record, snapshot
 from kaohe.org.models import Unit
-from kaohe.scoring.errors import RuleError
-from kaohe.scoring.parse import grade_rule_from_dict, plan_curve_from_list, rule_from_dict
-from kaohe.scoring.types import needs_target
+from kaohe.scoring import RuleError, grade_rule_from_dict, needs_target, plan_curve_from_list, rule_from_dict
 
 from .choices import ItemKind, RequestStatus, SchemeStatus
 from .models import Category, GroupWeight, Indicator, ItemRecord, ItemType, Scheme, Target, TargetAdjustment

@@ -13,12 +13,12 @@ import numpy.typing as npt
 from kaohe.scoring.errors import InputError
 from kaohe.scoring.fixedpoint import I64, Bool
 from kaohe.scoring.schedule import MAX_COMPLETION, check_events, check_target
+from kaohe.scoring.scheme import Scheme
 from kaohe.scoring.types import (
     Adjustment,
     ComboRule,
     Kind,
     Promotion,
-    Scheme,
     Stage,
     Target,
     Veto,

@@ -46,6 +46,7 @@ from kaohe.scoring.schedule import (
     schedule_fraction,
     scheduled_amount,
 )
+from kaohe.scoring.scheme import Scheme
 from kaohe.scoring.types import (
     ON_SCHEDULE,
     RELATIVE,
@@ -69,7 +70,6 @@ from kaohe.scoring.types import (
     RankPointsRule,
     RatioRule,
     Rule,
-    Scheme,
     ShareOfTotalRule,
     Status,
     TieBreak,

@@ -301,6 +301,7 @@ _FAMILIES: Mapping[str, Callable[[_Reader], Rule]] = {
     "per_event": _per_event,
     "growth_vs_target": _growth,
 }
+RULE_FAMILIES: tuple[str, ...] = tuple(_FAMILIES)  # every family a stored rule may name
 
 
 def rule_from_dict(data: object) -> Rule:

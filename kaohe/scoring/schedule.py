@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from kaohe.scoring.errors import InputError, RuleError
 from kaohe.scoring.parse import check_plan_curve
@@ -26,11 +27,13 @@ from kaohe.scoring.types import (
     RankPointsRule,
     RatioRule,
     Rule,
-    Scheme,
     ShareOfTotalRule,
     Target,
     YearData,
 )
+
+if TYPE_CHECKING:
+    from kaohe.scoring.scheme import Scheme
 
 MONTHS = range(1, 13)
 QUARTER_ENDS = frozenset({3, 6, 9, 12})

@@ -365,26 +365,6 @@ class GradeRule:
         return (*(s.grade for s in self.steps), self.otherwise)
 
 
-@dataclass(frozen=True, slots=True)
-class Scheme:
-    indicators: tuple[IndicatorSpec, ...]
-    units: tuple[Unit, ...]
-    categories: tuple[AdjustmentCategory, ...] = ()
-    grade_rule: GradeRule | None = None
-    tie_break: TieBreak = TieBreak.NONE
-
-    def __post_init__(self) -> None:
-        from kaohe.scoring.schedule import validate_scheme
-
-        validate_scheme(self)
-
-    def indicator(self, code: str) -> IndicatorSpec:
-        for spec in self.indicators:
-            if spec.code == code:
-                return spec
-        raise KeyError(code)
-
-
 # --- per-unit data -----------------------------------------------------------------------------------------------
 
 

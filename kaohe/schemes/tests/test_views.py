@@ -614,9 +614,9 @@ class RuleWordingTests(SimpleTestCase):
             families.add(rule["family"])
             with self.subTest(rule["family"]):
                 self.assertEqual(describe_rule(rule, {"qs": "签约个数"}), words)
-        from kaohe.scoring.parse import _FAMILIES
+        from kaohe.scoring import RULE_FAMILIES
 
-        self.assertEqual(families, set(_FAMILIES))
+        self.assertEqual(families, set(RULE_FAMILIES))
 
     def test_no_rule_and_a_bad_rule(self) -> None:
         self.assertEqual(describe_rule(None), "不计分（仅统计序时）")
