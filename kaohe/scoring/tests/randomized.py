@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from kaohe.scoring import (
@@ -24,7 +25,17 @@ from kaohe.scoring import (
     grade_rule_from_dict,
     rule_from_dict,
 )
-from kaohe.scoring.types import Direction, Frequency
+from kaohe.scoring.schedule import scheduled_amount
+from kaohe.scoring.types import (
+    BandsRule,
+    Basis,
+    ComboRule,
+    Direction,
+    Frequency,
+    PiecewisePpRule,
+    RatioRule,
+    Rule,
+)
 
 D = Decimal
 
@@ -302,3 +313,97 @@ def random_case(seed: int) -> tuple[Scheme, YearData, int]:
         tie_break=r.choice(list(TieBreak)),
     )
     return scheme, YearData(targets, values, adjustments, vetoes, promotions), through
+
+
+# --- Boundary-seeking cases -------------------------------------------------------------------------------------
+# The same random schemes, with targets scaled up and figures placed exactly on, or one figure step (10^-4, at most
+# 10^-6 of the target) either side of, a threshold: a cap, a band threshold, a segment bound, the completion where
+# a piecewise total reaches its limit, 100 % and the time-elapsed schedule.
+
+EPSILON = Decimal("0.0001")
+SCALE = 1000
+
+
+def _scaled(target: Target) -> Target:
+    return Target(
+        target.annual * SCALE,
+        tuple(Stage(s.month, s.amount * SCALE) for s in target.stages),
+        tuple((m, _scaled(t)) for m, t in target.changes),
+    )
+
+
+def _limit_crossings(rule: PiecewisePpRule) -> list[Fraction]:
+    """Completions where a piecewise total reaches ±limit, walking out from 100 % in each direction."""
+    assert rule.limit is not None
+    limit, out = Fraction(rule.limit), []
+    above = sorted((s for s in rule.segments if Fraction(s.lower) >= 1), key=lambda s: Fraction(s.lower))
+    below = sorted((s for s in rule.segments if Fraction(s.lower) < 1), key=lambda s: -Fraction(s.upper or 1))
+    for segments, outward in ((above, 1), (below, -1)):
+        total = Fraction(0)
+        for seg in segments:
+            k = Fraction(seg.per_pp) * 100
+            start = Fraction(seg.lower) if outward == 1 else Fraction(seg.upper or 1)
+            end = Fraction(seg.lower) if outward == -1 else None if seg.upper is None else Fraction(seg.upper)
+            for goal in (limit, -limit):
+                if k:
+                    c = start + outward * (goal - total) / k
+                    if outward * (c - start) > 0 and (end is None or outward * (end - c) >= 0):
+                        out.append(c)
+            if end is not None:
+                total += k * abs(end - start)
+    return out
+
+
+def thresholds(rule: Rule | None) -> list[Fraction]:
+    """The completions at which a rule's points change course."""
+    found = [Fraction(1)]
+    if isinstance(rule, (RatioRule, ComboRule)):
+        found.append(Fraction(rule.cap))
+    elif isinstance(rule, BandsRule):
+        found += [Fraction(b.threshold) for b in rule.bands]
+    elif isinstance(rule, PiecewisePpRule):
+        for s in rule.segments:
+            found.append(Fraction(s.lower))
+            if s.upper is not None:
+                found.append(Fraction(s.upper))
+        if rule.limit is not None:
+            found += _limit_crossings(rule)
+    return [t for t in found if t > 0]
+
+
+def _on(amount: Fraction, r: random.Random) -> Decimal:
+    """A figure on the amount (rounded to the figure's 4 places when it has more), or one step either side."""
+    exact = Decimal(amount.numerator) / Decimal(amount.denominator)
+    near = exact.quantize(EPSILON) + EPSILON * r.choice([-1, 0, 0, 1])
+    return max(near, Decimal(0))
+
+
+def boundary_case(seed: int) -> tuple[Scheme, YearData, int]:
+    scheme, data, through = random_case(seed)
+    r = random.Random(seed ^ 0x5EED)
+    specs = {s.code: s for s in scheme.indicators}
+    targets = {key: t if specs[key[1]].kind is Kind.GROWTH else _scaled(t) for key, t in data.targets.items()}
+    values = dict(data.values)
+    combo_caps = {
+        p.indicator: Fraction(s.rule.cap)
+        for s in scheme.indicators
+        if isinstance(s.rule, ComboRule)
+        for p in s.rule.parts
+    }
+    for (unit, code, month), value in data.values.items():
+        spec = specs[code]
+        target = targets.get((unit, code))
+        if spec.kind is Kind.GROWTH or target is None:
+            continue
+        rule = spec.rule
+        basis = getattr(rule, "basis", Basis.ANNUAL)
+        due = scheduled_amount(spec, target, month)
+        choices = thresholds(rule)
+        if code in combo_caps:
+            choices += [combo_caps[code]] * 3
+        if r.random() < 0.3:  # on the schedule: on schedule or behind
+            values[unit, code, month] = _on(due, r)
+            continue
+        amount = due if basis is Basis.SCHEDULE else Fraction(target.at(month).annual)
+        values[unit, code, month] = _on(amount * r.choice(choices), r)
+    return scheme, YearData(targets, values, data.adjustments, data.vetoes, data.promotions), through
