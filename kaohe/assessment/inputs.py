@@ -9,6 +9,7 @@ deduction. A handful of queries, whatever the size of the district.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -43,11 +44,13 @@ from kaohe.scoring import Unit as EngineUnit
 class Mode(StrEnum):
     OFFICIAL = "official"  # approved figures only
     PREVIEW = "preview"  # approved plus submitted, clearly labelled as such
+    ENTERED = "entered"  # every figure entered, drafts too: what the engine's check at every save reads
 
 
 MODE_STATUSES = {
     Mode.OFFICIAL: (SubmissionStatus.APPROVED,),
     Mode.PREVIEW: (SubmissionStatus.APPROVED, SubmissionStatus.SUBMITTED),
+    Mode.ENTERED: tuple(SubmissionStatus),
 }
 
 
@@ -102,45 +105,62 @@ def _stages(raw: dict[str, str]) -> tuple[Stage, ...]:
     return tuple(Stage(month=int(m), amount=Decimal(a)) for m, a in sorted(raw.items(), key=lambda kv: int(kv[0])))
 
 
-def engine_targets(scheme: Scheme) -> dict[tuple[str, str], EngineTarget]:
+def target_timeline(original: EngineTarget, history: list[TargetAdjustment]) -> EngineTarget:
+    """A target with its approved adjustments, in the order they were decided: each applies from its month on
+    (1月 replaces the year's target), a later decision overriding an earlier one for the months it covers."""
+    by_month = [original] * 12
+    for adj in history:
+        changed = EngineTarget(annual=adj.new_amount, stages=_stages(adj.new_stages))
+        by_month[adj.effective_month - 1 :] = [changed] * (13 - adj.effective_month)
+    steps = tuple(
+        (month, by_month[month - 1]) for month in range(2, 13) if by_month[month - 1] is not by_month[month - 2]
+    )
+    return EngineTarget(annual=by_month[0].annual, stages=by_month[0].stages, changes=steps)
+
+
+def engine_targets(scheme: Scheme, units: Collection[int] | None = None) -> dict[tuple[str, str], EngineTarget]:
     """Targets as they stand, with every approved adjustment applying from its own month on."""
     changes: dict[int, list[TargetAdjustment]] = defaultdict(list)
-    for adj in TargetAdjustment.objects.filter(
-        target__indicator__scheme=scheme, status=RequestStatus.APPROVED
-    ).order_by("decided_at", "pk"):
+    adjustments = TargetAdjustment.objects.filter(target__indicator__scheme=scheme, status=RequestStatus.APPROVED)
+    targets = Target.objects.filter(indicator__scheme=scheme)
+    if units is not None:
+        adjustments, targets = adjustments.filter(target__unit_id__in=units), targets.filter(unit_id__in=units)
+    for adj in adjustments.order_by("decided_at", "pk"):
         changes[adj.target_id].append(adj)
     result: dict[tuple[str, str], EngineTarget] = {}
-    for target in Target.objects.filter(indicator__scheme=scheme).select_related("unit", "indicator"):
+    for target in targets.select_related("unit", "indicator"):
         history = changes.get(target.pk, [])
+        key = (target.unit.code, target.indicator.code)
         if not history:
-            result[(target.unit.code, target.indicator.code)] = EngineTarget(
-                annual=target.amount, stages=_stages(target.stages)
-            )
-            continue
-        original = EngineTarget(annual=history[0].old_amount, stages=_stages(history[0].old_stages))
-        steps = tuple(
-            (adj.effective_month, EngineTarget(annual=adj.new_amount, stages=_stages(adj.new_stages)))
-            for adj in history
-        )
-        result[(target.unit.code, target.indicator.code)] = EngineTarget(
-            annual=original.annual, stages=original.stages, changes=steps
-        )
+            result[key] = EngineTarget(annual=target.amount, stages=_stages(target.stages))
+        else:
+            original = EngineTarget(annual=history[0].old_amount, stages=_stages(history[0].old_stages))
+            result[key] = target_timeline(original, history)
     return result
 
 
-def engine_values(scheme: Scheme, mode: Mode, through: int) -> dict[tuple[str, str, int], Decimal]:
+def engine_values(
+    scheme: Scheme, mode: Mode, through: int, units: Collection[int] | None = None
+) -> dict[tuple[str, str, int], Decimal]:
     rows = Value.objects.filter(
         submission__scheme=scheme, submission__status__in=MODE_STATUSES[mode], submission__month__lte=through
-    ).values_list("submission__unit__code", "indicator__code", "submission__month", "amount")
-    return {(unit, indicator, month): amount for unit, indicator, month, amount in rows}
+    )
+    if units is not None:
+        rows = rows.filter(submission__unit_id__in=units)
+    found = rows.values_list("submission__unit__code", "indicator__code", "submission__month", "amount")
+    return {(unit, indicator, month): amount for unit, indicator, month, amount in found}
 
 
-def engine_items(scheme: Scheme, through: int) -> tuple[tuple[Adjustment, ...], tuple[Veto, ...]]:
+def engine_items(
+    scheme: Scheme, through: int, units: Collection[int] | None = None
+) -> tuple[tuple[Adjustment, ...], tuple[Veto, ...]]:
     adjustments: list[Adjustment] = []
     vetoes: list[Veto] = []
     records = ItemRecord.objects.filter(
         item_type__scheme=scheme, status=RequestStatus.APPROVED, month__lte=through
     ).select_related("item_type", "unit")
+    if units is not None:
+        records = records.filter(unit_id__in=units)
     for record in records:
         item = record.item_type
         if item.kind == ItemKind.VETO:
@@ -149,7 +169,8 @@ def engine_items(scheme: Scheme, through: int) -> tuple[tuple[Adjustment, ...], 
         else:
             adjustments.append(Adjustment(unit=record.unit.code, category=item.code, points=record.points,
                                           month=record.month, reason=record.reason))  # fmt: skip
-    adjustments += timeliness_deductions(scheme, through)
+    codes = None if units is None else set(Unit.objects.filter(pk__in=units).values_list("code", flat=True))
+    adjustments += [a for a in timeliness_deductions(scheme, through) if codes is None or a.unit in codes]
     return tuple(adjustments), tuple(vetoes)
 
 
@@ -168,16 +189,20 @@ def timeliness_deductions(scheme: Scheme, through: int) -> list[Adjustment]:
     return result
 
 
-def load(scheme: Scheme, *, mode: Mode = Mode.OFFICIAL, through: int = 12) -> Inputs:
-    """The engine's view of one year, from the database."""
+def load(
+    scheme: Scheme, *, mode: Mode = Mode.OFFICIAL, through: int = 12, only_units: Collection[int] | None = None
+) -> Inputs:
+    """The engine's view of one year, from the database; with `only_units` (ids), only their targets, figures and
+    items (the scheme keeps every unit), which is what a change to those units' data needs checked."""
+    chosen = only_units
     indicators = list(
         Indicator.objects.filter(scheme=scheme).prefetch_related("group_weights__group").order_by("sort_order", "code")
     )
     units = list(Unit.objects.assessed().select_related("group").order_by("sort_order", "code"))
-    adjustments, vetoes = engine_items(scheme, through)
+    adjustments, vetoes = engine_items(scheme, through, chosen)
     data = YearData(
-        targets=engine_targets(scheme),
-        values=engine_values(scheme, mode, through),
+        targets=engine_targets(scheme, chosen),
+        values=engine_values(scheme, mode, through, chosen),
         adjustments=adjustments,
         vetoes=vetoes,
     )

@@ -54,7 +54,7 @@ from kaohe.scoring import (
 from kaohe.scoring import Scheme as EngineScheme
 from kaohe.scoring import Unit as EngineUnit
 
-from .inputs import MODE_STATUSES, Inputs, Mode, engine_items, engine_scheme, load
+from .inputs import MODE_STATUSES, Inputs, Mode, engine_items, engine_scheme, load, target_timeline
 
 CACHE_SECONDS = 600
 
@@ -615,14 +615,13 @@ def load_arrays(
             continue
         i, u = i_of[indicator_id], u_of[unit_id]
         steps = history.get(pk)
+        first = Target(annual=amount, stages=_stages(raw))
         if steps:
-            amount, raw = steps[0].old_amount, steps[0].old_stages
-            changes[i, u] = tuple(
-                (adj.effective_month, Target(annual=adj.new_amount, stages=_stages(adj.new_stages))) for adj in steps
-            )
-            targets[i, u] = int(amount.scaleb(4))
-        if raw:
-            stages[i, u] = _stages(raw)
+            first = target_timeline(Target(annual=steps[0].old_amount, stages=_stages(steps[0].old_stages)), steps)
+            changes[i, u] = first.changes
+            targets[i, u] = int(first.annual.scaleb(4))
+        if first.stages:
+            stages[i, u] = first.stages
     values = np.zeros(shape, np.int64)
     reported = np.zeros(shape, bool)
     # The period's reports first (a few thousand rows), then their figures by report: the index on (report,

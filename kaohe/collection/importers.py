@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from kaohe.accounts.choices import TOWNSHIP_ROLES, Role
 from kaohe.accounts.permissions import role_has
+from kaohe.assessment.checks import engine_checked, touch
 from kaohe.core.choices import ChangeAction
 from kaohe.core.context import current_origin
 from kaohe.core.exceptions import ApplicationError
@@ -496,6 +497,7 @@ def _state(amount: Decimal | str, is_revision: bool, note: str, evidence: str) -
     return {"amount": str(amount), "is_revision": is_revision, "note": note, "evidence": evidence}
 
 
+@engine_checked
 @transaction.atomic
 def values_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) -> ImportReport:
     """Validate a values grid in full, then write it in bulk (one transaction), or refuse it with every problem.
@@ -634,6 +636,7 @@ def values_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) -> 
         log, VALUES, filename, report.period, _summary(report, year=grid.year, month=grid.month, owner=grid.owner)
     )
     log.save()
+    touch(scheme, units=set(touched))
     return report
 
 
@@ -776,6 +779,7 @@ def _summary(report: ImportReport, **extra: object) -> dict[str, Any]:
 # --- annual targets -------------------------------------------------------------------------------------
 
 
+@engine_checked
 @transaction.atomic
 def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) -> ImportReport:
     """Validate a targets grid in full, then set every changed target through `schemes.services` (draft only).

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from kaohe.accounts.choices import Role
+from kaohe.assessment.checks import engine_checked, touch
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.models import ChangeLog
@@ -125,6 +126,7 @@ def _lock(submission: Submission, expected_version: int | None) -> Submission:
     return locked
 
 
+@engine_checked
 @transaction.atomic
 def values_save(
     *,
@@ -176,6 +178,7 @@ def values_save(
     if changed:
         Submission.objects.filter(pk=locked.pk).update(version=F("version") + 1, updated_at=timezone.now())
         locked.refresh_from_db()
+        touch(locked.scheme, units=[locked.unit_id])
     return locked
 
 
@@ -283,6 +286,7 @@ class HistoryRow:
     first_submitted_at: datetime | None = None
 
 
+@engine_checked
 @transaction.atomic
 def history_import(*, scheme: Scheme, rows: list[HistoryRow], by: User, reason: str) -> int:
     """Take over already-approved figures of past months (e.g. from last year's spreadsheets).
@@ -329,4 +333,5 @@ def history_import(*, scheme: Scheme, rows: list[HistoryRow], by: User, reason: 
         )  # fmt: skip
     Value.objects.bulk_create(values, batch_size=2000)
     ChangeLog.objects.bulk_create(logs, batch_size=2000)
+    touch(scheme, units={unit_id for unit_id, _, _ in grouped})
     return len(values)

@@ -1,7 +1,9 @@
 """Writes of the scheme: set up in draft, publish (freeze), then change targets only by adjustment.
 
-Rules, plan curves and grade rules are validated by the scoring engine's parser when they are stored,
-so a bad rule is refused with a Chinese message naming the field, never discovered at scoring time.
+Rules, plan curves and grade rules are validated by the scoring engine's parser when they are stored, and every
+service that changes what the engine scores is `engine_checked`: before it commits, the scheme as it would then
+stand goes through the engine's whole check, so a refusal is a Chinese message at the door, never a failure at
+scoring time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kaohe.assessment.checks import engine_checked, refusal, touch, trial
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.services import changelog_record, snapshot
@@ -70,6 +73,7 @@ def _log_create(obj: Any, fields: tuple[str, ...], by: User | None) -> None:
     changelog_record(action=ChangeAction.CREATE, by=by, obj=obj, after=snapshot(obj, fields))
 
 
+@engine_checked
 @transaction.atomic
 def scheme_create(*, year: int, name: str, by: User | None, grade_rule: Any = None) -> Scheme:
     if grade_rule is not None:
@@ -78,6 +82,7 @@ def scheme_create(*, year: int, name: str, by: User | None, grade_rule: Any = No
     scheme.full_clean()
     scheme.save()
     _log_create(scheme, ("year", "name", "grade_rule"), by)
+    touch(scheme, field="grade_rule")
     return scheme
 
 
@@ -98,6 +103,7 @@ def category_create(*, scheme: Scheme, code: str, name: str, by: User | None, so
     return category
 
 
+@engine_checked
 @transaction.atomic
 def indicator_create(*, scheme: Scheme, by: User | None, **fields: Any) -> Indicator:
     """Add an indicator to a draft scheme; its rule and plan curve are validated by the engine."""
@@ -107,9 +113,11 @@ def indicator_create(*, scheme: Scheme, by: User | None, **fields: Any) -> Indic
     indicator.full_clean()
     indicator.save()
     _log_create(indicator, INDICATOR_FIELDS, by)
+    touch(scheme, field="rule")
     return indicator
 
 
+@engine_checked
 @transaction.atomic
 def indicator_update(*, indicator: Indicator, data: Mapping[str, Any], by: User, reason: str = "") -> Indicator:
     _ensure_draft(indicator.scheme)
@@ -125,18 +133,22 @@ def indicator_update(*, indicator: Indicator, data: Mapping[str, Any], by: User,
         action=ChangeAction.UPDATE, by=by, obj=indicator, before=before, after=snapshot(indicator, tuple(data)),
         reason=reason,
     )  # fmt: skip
+    touch(indicator.scheme, field="rule" if {"rule", "kind", "direction"} & set(data) else None)
     return indicator
 
 
+@engine_checked
 @transaction.atomic
 def group_weight_set(*, indicator: Indicator, group_id: int, weight: Decimal, by: User | None) -> GroupWeight:
     _ensure_draft(indicator.scheme)
     row, _ = GroupWeight.objects.update_or_create(indicator=indicator, group_id=group_id, defaults={"weight": weight})
     row.full_clean()
     changelog_record(action=ChangeAction.UPDATE, by=by, obj=row, after={"group": group_id, "weight": str(weight)})
+    touch(indicator.scheme)
     return row
 
 
+@engine_checked
 @transaction.atomic
 def group_weight_remove(*, indicator: Indicator, group_id: int, by: User | None) -> None:
     """Drop a group's own weight: the group falls back to the indicator's weight."""
@@ -146,8 +158,10 @@ def group_weight_remove(*, indicator: Indicator, group_id: int, by: User | None)
         return
     changelog_record(action=ChangeAction.DELETE, by=by, obj=row, before={"group": group_id, "weight": str(row.weight)})
     row.delete()
+    touch(indicator.scheme)
 
 
+@engine_checked
 @transaction.atomic
 def indicator_save(
     *,
@@ -216,6 +230,7 @@ def _clean_target(amount: Decimal, stretch: Decimal | None, stages: Mapping[Any,
     return clean_stages(stages, amount)
 
 
+@engine_checked
 @transaction.atomic
 def target_set(
     *,
@@ -240,14 +255,17 @@ def target_set(
         action=ChangeAction.UPDATE if before else ChangeAction.CREATE, by=by, obj=target, before=before,
         after=snapshot(target, ("amount", "stretch", "stages")),
     )  # fmt: skip
+    touch(indicator.scheme, units=[unit.pk], field="amount")
     return target
 
 
+@engine_checked
 @transaction.atomic
 def target_remove(*, target: Target, by: User) -> None:
     _ensure_draft(target.indicator.scheme)
     before = snapshot(target, ("indicator", "unit", "amount", "stretch", "stages"))
     changelog_record(action=ChangeAction.DELETE, by=by, obj=target, before=before)
+    touch(target.indicator.scheme, units=[target.unit_id])
     target.delete()
 
 
@@ -275,6 +293,7 @@ class TargetCellError:
 TARGETS_NOT_SAVED = "目标未保存：{count} 处有误，请改正后重新提交（其余单元格也未保存）。"
 
 
+@engine_checked
 @transaction.atomic
 def targets_bulk_set(*, scheme: Scheme, cells: Sequence[TargetCell], by: User) -> int:
     """Save many cells of the targets matrix at once: every cell or none.
@@ -338,9 +357,16 @@ def scheme_problems(scheme: Scheme) -> list[str]:
             grade_rule_from_dict(scheme.grade_rule)
         except RuleError as exc:
             problems.append(f"等次规则有误：{exc.message}")
+    if not problems:
+        # The engine's whole check, as scoring will run it: what the lines above cannot see (a rule that does
+        # not fit its indicator's kind, a target the engine cannot use) is caught here, before townships see it.
+        refused = refusal(scheme)
+        if refused:
+            problems.append(f"引擎校验未通过：{refused}")
     return problems
 
 
+@engine_checked
 @transaction.atomic
 def scheme_publish(*, scheme: Scheme, by: User) -> Scheme:
     """Freeze the scheme: from now on targets change only through approved adjustments."""
@@ -359,6 +385,7 @@ def scheme_publish(*, scheme: Scheme, by: User) -> Scheme:
     return scheme
 
 
+@engine_checked
 @transaction.atomic
 def target_adjustment_request(
     *,
@@ -387,6 +414,13 @@ def target_adjustment_request(
         adjustment.evidence = evidence
     adjustment.full_clean()
     adjustment.save()
+    with trial():  # the target as it would be if this adjustment were approved, rolled back after the check
+        TargetAdjustment.objects.filter(pk=adjustment.pk).update(
+            status=RequestStatus.APPROVED, decided_at=timezone.now()
+        )
+        refused = refusal(scheme, units=[target.unit_id])
+    if refused:
+        raise ValidationError({"new_amount": f"引擎校验未通过，未提交：{refused}"})
     changelog_record(
         action=ChangeAction.CREATE, by=by, obj=adjustment, object_repr=f"任务调整：{target}",
         before={"amount": str(target.amount)}, after={"amount": str(new_amount), "effective_month": effective_month},
@@ -395,6 +429,7 @@ def target_adjustment_request(
     return adjustment
 
 
+@engine_checked
 @transaction.atomic
 def target_adjustment_decide(*, adjustment: TargetAdjustment, approve: bool, by: User, note: str = "") -> Target:
     """Approve (the target changes from the named month on) or reject an adjustment request."""
@@ -417,11 +452,13 @@ def target_adjustment_decide(*, adjustment: TargetAdjustment, approve: bool, by:
             action=ChangeAction.APPROVE, by=by, obj=target, before=before, after=snapshot(target, ("amount", "stages")),
             reason=f"任务调整（{adjustment.effective_month}月起）：{adjustment.reason}",
         )  # fmt: skip
+        touch(target.indicator.scheme, units=[target.unit_id])
     else:
         changelog_record(action=ChangeAction.RETURN, by=by, obj=adjustment, reason=note)
     return target
 
 
+@engine_checked
 @transaction.atomic
 def item_type_create(*, scheme: Scheme, by: User | None, **fields: Any) -> ItemType:
     _ensure_draft(scheme)
@@ -431,9 +468,11 @@ def item_type_create(*, scheme: Scheme, by: User | None, **fields: Any) -> ItemT
     item.full_clean()
     item.save()
     _log_create(item, ("kind", "code", "name", "points", "cap", "veto_effect"), by)
+    touch(scheme)
     return item
 
 
+@engine_checked
 @transaction.atomic
 def item_record_propose(
     *,
@@ -454,10 +493,16 @@ def item_record_propose(
         record.evidence = evidence
     record.full_clean()
     record.save()
+    with trial():  # the unit's items as they would be if this one were approved, rolled back after the check
+        ItemRecord.objects.filter(pk=record.pk).update(status=RequestStatus.APPROVED)
+        refused = refusal(item_type.scheme, units=[unit.pk])
+    if refused:
+        raise ValidationError({"points": f"引擎校验未通过，未提交：{refused}"})
     _log_create(record, ("item_type", "unit", "month", "points", "reason"), by)
     return record
 
 
+@engine_checked
 @transaction.atomic
 def item_record_decide(*, record: ItemRecord, approve: bool, by: User, note: str = "") -> ItemRecord:
     record = ItemRecord.objects.select_for_update().get(pk=record.pk)
@@ -470,4 +515,6 @@ def item_record_decide(*, record: ItemRecord, approve: bool, by: User, note: str
         action=ChangeAction.APPROVE if approve else ChangeAction.RETURN, by=by, obj=record, reason=note,
         after={"status": record.status},
     )  # fmt: skip
+    if approve:
+        touch(record.item_type.scheme, units=[record.unit_id])
     return record

@@ -13,7 +13,7 @@ from kaohe.scoring.engine import ENGINE_VERSION, Facts, score_month, score_perio
 from kaohe.scoring.errors import InputError, RuleError, ScoringError
 from kaohe.scoring.fast import STATUSES, YearArrays, YearScores, score_arrays, to_arrays
 from kaohe.scoring.parse import RULE_FAMILIES, grade_rule_from_dict, plan_curve_from_list, rule_from_dict, rule_to_dict
-from kaohe.scoring.schedule import evaluation_months, schedule_fraction, scheduled_amount
+from kaohe.scoring.schedule import evaluation_months, schedule_fraction, scheduled_amount, validate_data
 from kaohe.scoring.scheme import Scheme
 from kaohe.scoring.types import (
     ON_SCHEDULE as ON_SCHEDULE_STATUSES,
@@ -142,4 +142,5 @@ __all__ = [
     "to_arrays",
     "to_decimal",
     "unit_facts",
+    "validate_data",
 ]

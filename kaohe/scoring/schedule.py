@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from kaohe.scoring.errors import InputError, RuleError
 from kaohe.scoring.parse import check_plan_curve
 from kaohe.scoring.types import (
+    KIND_LABELS,
     BandsRule,
     BasePerPpRule,
     ComboRule,
@@ -163,14 +164,14 @@ def _check_one_target(spec: IndicatorSpec, what: str, target: Target) -> None:
 def _check_rule(spec: IndicatorSpec, rule: Rule, codes: dict[str, IndicatorSpec]) -> None:
     where = f"指标 {spec.code}"
     if not isinstance(rule, _ALLOWED[spec.kind]):
-        raise InputError(f"{where}：{spec.kind.value} 类指标不能用 {rule.family} 计分")
+        raise InputError(f"{where}：{KIND_LABELS[spec.kind]}类指标不能用“{rule.label}”计分")
     if spec.direction is Direction.LOWER and isinstance(rule, _HIGHER_ONLY):
-        raise InputError(f"{where}：越低越好的指标不能用 {rule.family} 计分（完成率越高得分越高）")
+        raise InputError(f"{where}：越低越好的指标不能用“{rule.label}”计分（完成率越高得分越高）")
     if isinstance(rule, BandsRule) and rule.at_most != (spec.direction is Direction.LOWER):
         raise InputError(f"{where}：越高越好的指标用 min 档，越低越好的指标用 max 档")
     if isinstance(rule, ComboRule):
         if spec.kind not in (Kind.CUMULATIVE, Kind.COUNT):
-            raise InputError(f"{where}：组合计分（combo）只用于累计量或个数指标")
+            raise InputError(f"{where}：“组合完成率”只用于累计量或个数指标")
         for part in rule.parts:
             other = codes.get(part.indicator)
             if other is None:

@@ -23,6 +23,14 @@ class Kind(StrEnum):
     ANNUAL = "annual"  # 年度指标: judged once, at month 12
 
 
+KIND_LABELS: dict[Kind, str] = {
+    Kind.CUMULATIVE: "累计量",
+    Kind.COUNT: "个数",
+    Kind.GROWTH: "增速",
+    Kind.RATIO: "比率/水平",
+    Kind.ANNUAL: "年度指标",
+}  # the engine's own messages name kinds as users know them
+
 VOLUME_KINDS = frozenset({Kind.CUMULATIVE, Kind.COUNT, Kind.ANNUAL})
 
 
@@ -117,6 +125,7 @@ class GradeMethod(StrEnum):
 @dataclass(frozen=True, slots=True)
 class RatioRule:
     family: ClassVar[str] = "ratio"
+    label: ClassVar[str] = "完成率×分值"
     basis: Basis = Basis.ANNUAL
     cap: Decimal = Decimal(1)
 
@@ -130,6 +139,7 @@ class ComboPart:
 @dataclass(frozen=True, slots=True)
 class ComboRule:
     family: ClassVar[str] = "combo"
+    label: ClassVar[str] = "组合完成率"
     parts: tuple[ComboPart, ...]
     basis: Basis = Basis.ANNUAL
     cap: Decimal = Decimal(1)
@@ -138,6 +148,7 @@ class ComboRule:
 @dataclass(frozen=True, slots=True)
 class BasePerPpRule:
     family: ClassVar[str] = "base_per_pp"
+    label: ClassVar[str] = "基本分+每百分点增减"
     basis: Basis = Basis.ANNUAL
     base: Decimal | None = None  # None: the indicator's weight
     over_points: Decimal = Decimal(0)  # points per `over_step` pp above 100 %
@@ -160,6 +171,7 @@ class Segment:
 @dataclass(frozen=True, slots=True)
 class PiecewisePpRule:
     family: ClassVar[str] = "piecewise_pp"
+    label: ClassVar[str] = "分段每百分点增减"
     segments: tuple[Segment, ...]
     basis: Basis = Basis.ANNUAL
     limit: Decimal | None = None  # total clamped to ±limit
@@ -175,6 +187,7 @@ class Band:
 @dataclass(frozen=True, slots=True)
 class BandsRule:
     family: ClassVar[str] = "bands"
+    label: ClassVar[str] = "分档计分"
     bands: tuple[Band, ...]  # "min" bands strictly descending, or "max" bands strictly ascending
     at_most: bool = False  # True for "max" bands (lower is better)
     basis: Basis = Basis.ANNUAL
@@ -184,6 +197,7 @@ class BandsRule:
 @dataclass(frozen=True, slots=True)
 class EfficacyRule:
     family: ClassVar[str] = "efficacy"
+    label: ClassVar[str] = "效能计分"
     pool: Pool = Pool.GROUP
     low: Decimal = Decimal(60)
     high: Decimal = Decimal(100)
@@ -192,6 +206,7 @@ class EfficacyRule:
 @dataclass(frozen=True, slots=True)
 class RankPointsRule:
     family: ClassVar[str] = "rank_points"
+    label: ClassVar[str] = "按名次计分"
     points: tuple[Decimal, ...]
     default: Decimal = Decimal(0)
     by: Measure = Measure.VALUE
@@ -201,12 +216,14 @@ class RankPointsRule:
 @dataclass(frozen=True, slots=True)
 class ShareOfTotalRule:
     family: ClassVar[str] = "share_of_total"
+    label: ClassVar[str] = "按占全区比重计分"
     pool: Pool = Pool.GROUP
 
 
 @dataclass(frozen=True, slots=True)
 class PerItemRule:
     family: ClassVar[str] = "per_item"
+    label: ClassVar[str] = "按项计分"
     points: Decimal
     cap: Decimal | None = None
 
@@ -214,6 +231,7 @@ class PerItemRule:
 @dataclass(frozen=True, slots=True)
 class PerEventRule:
     family: ClassVar[str] = "per_event"
+    label: ClassVar[str] = "按次计分"
     points: Decimal
     base: Decimal | None = None  # None: the indicator's weight
     floor: Decimal = Decimal(0)  # 扣完为止
@@ -222,6 +240,7 @@ class PerEventRule:
 @dataclass(frozen=True, slots=True)
 class GrowthVsTargetRule:
     family: ClassVar[str] = "growth_vs_target"
+    label: ClassVar[str] = "增速对比目标"
     base: Decimal | None = None
     over_points: Decimal = Decimal(0)
     over_step: Decimal = Decimal(1)

@@ -1,0 +1,169 @@
+"""The engine's whole-scheme check runs at every door: what the engine would refuse is never saved or published.
+
+Each case used to be accepted by the form and the service and then made every page that scores fail. The schemes
+are built through the services for years the demo does not use (2040+), on the demo district's townships.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from kaohe.accounts.models import User
+from kaohe.assessment import selectors
+from kaohe.assessment.inputs import Mode, load
+from kaohe.core.exceptions import ApplicationError
+from kaohe.org.models import Unit
+from kaohe.schemes import services
+from kaohe.schemes.choices import SchemeStatus
+from kaohe.schemes.models import Indicator, Scheme, Target
+from kaohe.schemes.tests.test_services import build_scheme, indicator_fields
+from kaohe.scoring import Target as EngineTarget
+from kaohe.test import WorldTestCase
+
+D = Decimal
+COMBO = {"family": "combo", "parts": [{"indicator": "ind0", "share": "0.5"}, {"indicator": "ind1", "share": "0.5"}]}
+
+
+class RuleThatDoesNotFitItsKind(WorldTestCase):
+    admin: ClassVar[User]
+    scheme: ClassVar[Scheme]
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.admin = cls.users["district_admin"]
+        cls.scheme = build_scheme(2040, cls.admin, weights=(60, 40))
+
+    def test_a_combo_on_a_ratio_indicator_is_refused_on_create_naming_the_indicator(self) -> None:
+        fields = indicator_fields(self.scheme, code="zh", name="招商综合", kind="ratio", rule=COMBO)
+        with self.assertRaises(ValidationError) as ctx:
+            services.indicator_create(scheme=self.scheme, by=self.admin, **fields)
+        self.assertEqual(
+            ctx.exception.message_dict["rule"],
+            ["引擎校验未通过，未保存：指标“招商综合”：比率/水平类指标不能用“组合完成率”计分"],
+        )
+        self.assertFalse(Indicator.objects.filter(scheme=self.scheme, code="zh").exists())
+
+    def test_turning_a_combo_indicator_into_a_ratio_is_refused_and_nothing_changes(self) -> None:
+        combo = services.indicator_create(
+            scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, code="zh", name="招商综合", rule=COMBO)
+        )
+        with self.assertRaises(ValidationError) as ctx:
+            services.indicator_update(indicator=combo, data={"kind": "ratio", "name": "改名"}, by=self.admin)
+        self.assertIn("比率/水平类指标不能用“组合完成率”计分", ctx.exception.message_dict["rule"][0])
+        combo.refresh_from_db()
+        self.assertEqual((combo.kind, combo.name), ("cumulative", "招商综合"))
+
+    def test_a_part_turned_lower_is_better_is_refused_naming_the_combo_and_the_part(self) -> None:
+        services.indicator_create(
+            scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, code="zh", name="招商综合", rule=COMBO)
+        )
+        with self.assertRaises(ValidationError) as ctx:
+            services.indicator_update(
+                indicator=self.scheme.indicators.get(code="ind1"), data={"direction": "lower"}, by=self.admin
+            )
+        message = ctx.exception.message_dict["rule"][0]
+        self.assertIn("指标“测试指标1”", message)
+        self.assertEqual(self.scheme.indicators.get(code="ind1").direction, "higher")
+
+    def test_the_indicator_form_shows_the_refusal_next_to_the_rule(self) -> None:
+        ind0 = self.scheme.indicators.get(code="ind0")
+        data = {
+            "code": "zh", "name": "招商综合", "category": ind0.category_id, "unit": "%", "kind": "ratio",
+            "direction": "higher", "owner": ind0.owner_id, "source": "statistics", "frequency": "monthly",
+            "weight": "0", "rule": '{"family": "combo", "parts": [{"indicator": "ind0", "share": "0.5"}, '
+            '{"indicator": "ind1", "share": "0.5"}]}', "counts_for_schedule": "on", "decimal_places": 2,
+            "sort_order": 0,
+        }  # fmt: skip
+        response = self.client_for("district_admin").post(reverse("schemes:indicator_create", args=[2040]), data)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'data-testid="error-rule">引擎校验未通过，未保存：指标“招商综合”')
+        self.assertFalse(Indicator.objects.filter(scheme=self.scheme, code="zh").exists())
+
+    def test_a_scheme_changed_outside_kaohe_is_not_published(self) -> None:
+        combo = services.indicator_create(
+            scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, code="zh", name="招商综合", rule=COMBO)
+        )
+        Indicator.objects.filter(pk=combo.pk).update(kind="ratio")  # as a hand-written SQL update would
+        problems = services.scheme_problems(self.scheme)
+        self.assertEqual(problems, ["引擎校验未通过：指标“招商综合”：比率/水平类指标不能用“组合完成率”计分"])
+        with self.assertRaises(ApplicationError) as ctx:
+            services.scheme_publish(scheme=self.scheme, by=self.admin)
+        self.assertEqual(ctx.exception.extra["problems"], problems)
+        self.scheme.refresh_from_db()
+        self.assertEqual(self.scheme.status, SchemeStatus.DRAFT)
+
+
+class StagedTargetsTheEngineRefuses(WorldTestCase):
+    def test_stages_on_a_ratio_indicator_are_refused_and_the_target_is_not_saved(self) -> None:
+        admin = self.users["district_admin"]
+        scheme = build_scheme(2041, admin, targets=False)
+        level = services.indicator_create(
+            scheme=scheme, by=admin, **indicator_fields(scheme, code="lv", name="研发投入强度", kind="ratio")
+        )
+        with self.assertRaises(ValidationError) as ctx:
+            services.target_set(indicator=level, unit=self.own_unit, amount=D("2.5"), stages={"6": "1"}, by=admin)
+        self.assertEqual(
+            ctx.exception.message_dict["amount"],
+            [
+                f"引擎校验未通过，未保存：单位“{self.own_unit.name}”指标“研发投入强度”的目标：只有累计量和个数指标可设分期目标"
+            ],
+        )
+        self.assertFalse(Target.objects.filter(indicator=level).exists())
+
+
+class AdjustmentsFromAnyMonth(WorldTestCase):
+    """An approved adjustment applies from its month on; 1月 replaces the year's target; later decisions win."""
+
+    admin: ClassVar[User]
+    scheme: ClassVar[Scheme]
+    unit: ClassVar[Unit]
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.admin = cls.users["district_admin"]
+        cls.scheme = build_scheme(2042, cls.admin, publish=True)
+        cls.unit = Unit.objects.get(code="qingshi")
+
+    def adjust(self, month: int, amount: int) -> None:
+        target = Target.objects.get(indicator__scheme=self.scheme, indicator__code="ind0", unit=self.unit)
+        adjustment = services.target_adjustment_request(
+            target=target, effective_month=month, new_amount=D(amount), reason="项目调整", by=self.admin
+        )
+        services.target_adjustment_decide(adjustment=adjustment, approve=True, by=self.users["district_leader"])
+
+    def engine_target(self) -> EngineTarget:
+        return load(self.scheme).data.targets[(self.unit.code, "ind0")]
+
+    def test_an_adjustment_from_january_replaces_the_years_target_and_the_board_scores(self) -> None:
+        self.adjust(1, 150)
+        self.assertEqual(self.engine_target(), EngineTarget(annual=D(150)))
+        board = selectors.scoreboard(scheme=self.scheme, month=3)
+        row = next(r for r in board.rows if r.code == self.unit.code)
+        self.assertEqual(row.result.indicators[0].target, D(150))
+
+    def test_a_later_decision_for_an_earlier_month_overrides_from_its_month_on(self) -> None:
+        self.adjust(6, 120)
+        self.adjust(3, 90)  # decided later, from March: March on is 90, June's 120 is overridden
+        self.assertEqual(self.engine_target(), EngineTarget(annual=D(100), changes=((3, EngineTarget(D(90))),)))
+        self.adjust(9, 130)
+        self.assertEqual(
+            self.engine_target(),
+            EngineTarget(annual=D(100), changes=((3, EngineTarget(D(90))), (9, EngineTarget(D(130))))),
+        )
+        board = selectors.scoreboard(scheme=self.scheme, month=10)
+        row = next(r for r in board.rows if r.code == self.unit.code)
+        self.assertEqual(row.result.indicators[0].target, D(130))
+
+    def test_the_grid_and_the_reference_load_agree_on_adjusted_targets(self) -> None:
+        self.adjust(1, 150)
+        self.adjust(4, 80)
+        loaded = selectors.load_arrays(self.scheme, mode=Mode.OFFICIAL, month=12, months=(12,))
+        arrays_target = loaded.arrays.to_data().targets[(self.unit.code, "ind0")]
+        self.assertEqual(arrays_target, self.engine_target())
+        self.assertEqual(arrays_target, EngineTarget(annual=D(150), changes=((4, EngineTarget(D(80))),)))
