@@ -131,6 +131,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kaohe.core.middleware.SecurityHeadersMiddleware",
+    "kaohe.assessment.middleware.SchemeStateMiddleware",  # a refused or returned scheme: a Chinese page, not a 500
     "axes.middleware.AxesMiddleware",
 ]
 

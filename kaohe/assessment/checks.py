@@ -14,6 +14,7 @@ Kaohe never accepted it (changed outside Kaohe) becomes SchemeRejected, shown as
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -94,6 +95,14 @@ def refusal(scheme: Scheme, *, units: Collection[int] | None = None) -> str | No
     return None
 
 
+class SchemeReturned(ApplicationError):
+    """The scheme was returned to draft for revision: its boards wait until it is published again."""
+
+    def __init__(self, scheme: Scheme) -> None:
+        super().__init__(f"{scheme.year}年考核方案已退回修改，修改完成并重新发布后恢复计分。已填报的数据均已保留。")
+        self.scheme = scheme
+
+
 @dataclass
 class _Pending:
     """What the services inside one outermost checked service have touched: scheme → unit ids (None: all)."""
@@ -170,3 +179,16 @@ def named_refusals(scheme: Scheme) -> Iterator[None]:
     except ScoringError as exc:
         text, indicator = named(scheme, exc.message)
         raise SchemeRejected(scheme, text, indicator) from exc
+
+
+def scores_scheme(service: Callable[P, R]) -> Callable[P, R]:
+    """Mark a function that scores its `scheme` argument: engine refusals leave it as SchemeRejected."""
+    signature = inspect.signature(service)
+
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        scheme = signature.bind_partial(*args, **kwargs).arguments["scheme"]
+        with named_refusals(scheme):
+            return service(*args, **kwargs)
+
+    return wrapper

@@ -22,6 +22,7 @@ from kaohe.schemes.models import Scheme
 from kaohe.scoring import ENGINE_VERSION, Status, YearResult, score_year
 
 from . import selectors
+from .checks import scores_scheme
 from .inputs import Mode, load
 from .templatetags.kaohe_format import points
 
@@ -67,6 +68,7 @@ class Dashboard:
         return sum(len(names) for names in self.summary.completed.values()) if self.summary else 0
 
 
+@scores_scheme
 def year_result(*, scheme: Scheme, month: int, mode: Mode) -> YearResult:
     """One whole-year run through `month`, cached under the data stamp (the key `selectors.unit_trend` uses)."""
     key = f"kaohe:trend:{scheme.pk}:{month}:{mode}:{selectors.data_stamp()}:{ENGINE_VERSION}"

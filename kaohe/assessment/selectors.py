@@ -54,6 +54,7 @@ from kaohe.scoring import (
 from kaohe.scoring import Scheme as EngineScheme
 from kaohe.scoring import Unit as EngineUnit
 
+from .checks import scores_scheme
 from .inputs import MODE_STATUSES, Inputs, Mode, engine_items, engine_scheme, load, target_timeline
 
 CACHE_SECONDS = 600
@@ -144,6 +145,7 @@ def latest_month(scheme: Scheme, mode: Mode = Mode.OFFICIAL) -> int | None:
     return None
 
 
+@scores_scheme
 def scoreboard(*, scheme: Scheme, month: int, mode: Mode = Mode.OFFICIAL) -> Board:
     key = f"kaohe:board:{scheme.pk}:{month}:{mode}:{data_stamp()}:{ENGINE_VERSION}"
     board: Board | None = cache.get(key)
@@ -243,6 +245,7 @@ class TrendPoint:
     statuses: dict[str, Status]
 
 
+@scores_scheme
 def unit_trend(*, scheme: Scheme, month: int, mode: Mode, unit: str) -> list[TrendPoint]:
     """Month by month: the unit's rank, total and each indicator's status (from the whole-year run)."""
     key = f"kaohe:trend:{scheme.pk}:{month}:{mode}:{data_stamp()}:{ENGINE_VERSION}"
@@ -368,6 +371,7 @@ def grid_key(*, scheme: Scheme, month: int, mode: Mode) -> str:
     return f"kaohe:grid:{scheme.pk}:{month}:{mode}:{data_stamp()}:{ENGINE_VERSION}"
 
 
+@scores_scheme
 def grid(*, scheme: Scheme, month: int, mode: Mode = Mode.OFFICIAL, key: str | None = None) -> Grid:
     key = key or grid_key(scheme=scheme, month=month, mode=mode)
     found: Grid | None = cache.get(key)
@@ -674,6 +678,7 @@ def load_arrays(
     return Loaded(engine, arrays, indicators, units)
 
 
+@scores_scheme
 def explanations(*, scheme: Scheme, month: int, mode: Mode, indicator: str) -> dict[str, IndicatorResult]:
     """One indicator's cell for every unit from the reference engine, each with its explanation: what a click on a
     point shows. One indicator needs every unit (pools, ranks) but no other indicator, so a 2,000-unit district

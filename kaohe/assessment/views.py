@@ -17,16 +17,25 @@ from kaohe.schemes.models import Scheme, TargetAdjustment
 
 from . import exports, selectors
 from . import render as render_board
+from .checks import SchemeReturned
 from .inputs import Mode
 
 NOT_FOUND = "页面不存在或您无权访问。"
 
 
 def _scheme(year: int) -> Scheme:
-    scheme = Scheme.objects.filter(year=year, status="published").first()
-    if scheme is None:
+    """The year's published scheme; one returned for revision raises SchemeReturned (its notice page)."""
+    scheme = Scheme.objects.filter(year=year).first()
+    if scheme is not None and scheme.is_returned:
+        raise SchemeReturned(scheme)
+    if scheme is None or not scheme.is_published:
         raise Http404(NOT_FOUND)
     return scheme
+
+
+def latest_scheme() -> Scheme | None:
+    """The latest year that has been published (a returned one too: its pages say it is being revised)."""
+    return Scheme.objects.filter(published_at__isnull=False).order_by("-year").first()
 
 
 def _mode(request: HttpRequest) -> Mode:
@@ -49,9 +58,10 @@ def _visible_rows(user: User, board: selectors.Board) -> list[selectors.Row]:
 
 @requires("scores.view")
 def scores_index(request: HttpRequest) -> HttpResponse:
-    scheme = Scheme.objects.filter(status="published").order_by("-year").first()
+    scheme = latest_scheme()
     if scheme is None:
         return render(request, "assessment/empty.html", {"reason": "还没有已发布的考核方案。"})
+    scheme = _scheme(scheme.year)
     month = selectors.latest_month(scheme) or selectors.latest_month(scheme, Mode.PREVIEW)
     if month is None:
         return render(request, "assessment/empty.html", {"reason": f"{scheme.year}年还没有已审核的数据。"})
@@ -132,6 +142,8 @@ def explain(request: HttpRequest, year: int, month: int, code: str, indicator: s
 def unit_page(request: HttpRequest, year: int, month: int, code: str) -> HttpResponse:
     unit = access_unit(request.user, code)  # type: ignore[arg-type]
     board = _board(request, year, month)
+    if all(r.code != unit.code for r in board.rows):
+        raise Http404(NOT_FOUND)  # a village, or a unit not assessed this year: it has no row
     trend = selectors.unit_trend(scheme=_scheme(year), month=month, mode=board.mode, unit=unit.code)
     return render(request, "assessment/unit.html", {"board": board, "row": board.row(unit.code), "trend": trend})
 

@@ -7,11 +7,10 @@ from django.shortcuts import redirect, render
 
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import requires
-from kaohe.schemes.models import Scheme
 
 from . import dashboard, selectors
 from .inputs import Mode
-from .views import NOT_FOUND, _mode, _scheme
+from .views import NOT_FOUND, _mode, _scheme, latest_scheme
 
 
 def _k(request: HttpRequest) -> int | None:
@@ -23,9 +22,10 @@ def _k(request: HttpRequest) -> int | None:
 @requires("scores.view")
 def dashboard_index(request: HttpRequest) -> HttpResponse:
     """The latest period with figures: official first, else the preview."""
-    scheme = Scheme.objects.filter(status="published").order_by("-year").first()
+    scheme = latest_scheme()
     if scheme is None:
         return render(request, "assessment/empty.html", {"reason": "还没有已发布的考核方案。"})
+    scheme = _scheme(scheme.year)
     month = selectors.latest_month(scheme) or selectors.latest_month(scheme, Mode.PREVIEW)
     if month is None:
         return render(request, "assessment/empty.html", {"reason": f"{scheme.year}年还没有已审核的数据。"})

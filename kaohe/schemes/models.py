@@ -73,6 +73,11 @@ class Scheme(BaseModel):
     def is_published(self) -> bool:
         return self.status == SchemeStatus.PUBLISHED
 
+    @property
+    def is_returned(self) -> bool:
+        """Published once and returned to draft for revision (退回修改): its figures stay, its boards wait."""
+        return self.status == SchemeStatus.DRAFT and self.published_at is not None
+
 
 class Category(BaseModel):
     """A category of indicators (经济发展 / 项目建设 / 招商引资 …)."""

@@ -385,6 +385,24 @@ def scheme_publish(*, scheme: Scheme, by: User) -> Scheme:
     return scheme
 
 
+@transaction.atomic
+def scheme_return(*, scheme: Scheme, reason: str, by: User) -> Scheme:
+    """Return a published scheme to draft for revision (退回修改), with the reason logged. Figures entered stay;
+    until it is published again townships cannot report and its boards say it is being revised."""
+    scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
+    if not scheme.is_published:
+        raise ApplicationError(f"{scheme.year}年考核方案不是已发布状态，无需退回。")
+    if not reason.strip():
+        raise ValidationError({"reason": REASON_REQUIRED})
+    scheme.status = SchemeStatus.DRAFT
+    scheme.save(update_fields=["status", "updated_at"])
+    changelog_record(
+        action=ChangeAction.RETURN, by=by, obj=scheme, before={"status": "published"}, after={"status": "draft"},
+        reason=reason.strip(),
+    )  # fmt: skip
+    return scheme
+
+
 @engine_checked
 @transaction.atomic
 def target_adjustment_request(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.scheme_create, name="create"),
     path("<int:year>/", views.scheme_detail, name="detail"),
     path("<int:year>/publish/", views.scheme_publish, name="publish"),
+    path("<int:year>/return/", views.scheme_return, name="return"),
     path("<int:year>/categories/new/", views.category_create, name="category_create"),
     path("<int:year>/indicators/new/", views.indicator_create, name="indicator_create"),
     path("<int:year>/item-types/new/", views.item_type_create, name="item_type_create"),

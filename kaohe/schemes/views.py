@@ -98,6 +98,7 @@ def scheme_detail(request: HttpRequest, year: int) -> HttpResponse:
         # Only a draft has problems worth listing: a published scheme passed the same checks.
         "problems": [] if scheme.is_published else services.scheme_problems(scheme),
         "editable": editable,
+        "can_manage": _can(request, "scheme.manage"),
     }
     return render(request, "schemes/scheme_detail.html", context)
 
@@ -114,6 +115,21 @@ def scheme_publish(request: HttpRequest, year: int) -> HttpResponse:
         messages.error(request, "方案未发布：请先解决下列问题。" if problems else exc.message)
     else:
         messages.success(request, f"{scheme.year}年考核方案已发布。此后目标变更须提交任务调整。")
+    return redirect("schemes:detail", year=scheme.year)
+
+
+@requires("scheme.manage")
+@require_POST
+def scheme_return(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    try:
+        services.scheme_return(scheme=scheme, reason=request.POST.get("reason", ""), by=_user(request))
+    except ValidationError:
+        messages.error(request, "方案未退回：请填写退回修改的理由。")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{scheme.year}年考核方案已退回修改。已填报的数据保留；改正后请重新发布。")
     return redirect("schemes:detail", year=scheme.year)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from kaohe.assessment import selectors
+from kaohe.assessment.checks import FIX, SchemeRejected, SchemeReturned
 from kaohe.assessment.inputs import Mode
 from kaohe.schemes.models import Scheme
 from kaohe.scoring import exact_decimal, fmt_points
@@ -33,10 +34,15 @@ class Command(BaseCommand):
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise CommandError(f"期别格式应为 YYYY-MM（如 2026-10），收到 {period!r}。")
         year, month = int(match.group(1)), int(match.group(2))
-        scheme = Scheme.objects.filter(year=year, status="published").first()
-        if scheme is None:
+        scheme = Scheme.objects.filter(year=year).first()
+        if scheme is not None and scheme.is_returned:
+            raise CommandError(SchemeReturned(scheme).message)
+        if scheme is None or not scheme.is_published:
             raise CommandError(f"{year}年没有已发布的考核方案。")
-        board = selectors.scoreboard(scheme=scheme, month=month, mode=mode or Mode.OFFICIAL)
+        try:
+            board = selectors.scoreboard(scheme=scheme, month=month, mode=mode or Mode.OFFICIAL)
+        except SchemeRejected as exc:
+            raise CommandError(f"{exc.message}\n{FIX}") from None
         if as_json:
             self.stdout.write(board_json(board))
         else:
