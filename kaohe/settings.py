@@ -120,6 +120,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kaohe.core.middleware.HostileInputMiddleware",  # NUL and control characters never reach a view
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kaohe.accounts.middleware.SessionRenewalMiddleware",  # the idle timeout's renewal, once a minute

@@ -17,5 +17,6 @@ urlpatterns = [
     path("manage/", include("kaohe.core.urls")),
 ]
 
+handler400 = "kaohe.web.views.bad_request"
 handler404 = "kaohe.web.views.page_not_found"
 handler500 = "kaohe.web.views.server_error"

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.validators import MaxLengthValidator, RegexValidator
 
 from kaohe.org.models import Department, Unit
 
@@ -11,6 +12,9 @@ from .choices import Role
 from .models import User
 
 LOGIN_FAILED = "用户名或密码不正确。"
+USERNAME_MAX = 150
+PASSWORD_MAX = 4096  # longer is no password anyone types; hashing it would only cost the server time
+CONTROL_CHARACTERS = "[\x00-\x1f\x7f]"
 ACCOUNT_DISABLED = "该账号已停用，请联系安全管理员。"
 
 
@@ -20,8 +24,21 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "用户名"
+        username = self.fields["username"]
+        username.label = "用户名"
         self.fields["password"].label = "密码"
+        username.error_messages["required"] = "请输入用户名。"
+        self.fields["password"].error_messages["required"] = "请输入密码。"
+        # A name no account can have is refused here, in Chinese, before it reaches authentication or a lookup.
+        limit = getattr(username, "max_length", None) or USERNAME_MAX
+        username.validators = [
+            MaxLengthValidator(limit, f"用户名最多 {limit} 个字符。"),
+            RegexValidator(CONTROL_CHARACTERS, "用户名不能含控制字符。", inverse_match=True),
+        ]
+        self.fields["password"].validators = [
+            MaxLengthValidator(PASSWORD_MAX, f"密码最多 {PASSWORD_MAX} 个字符。"),
+            RegexValidator("\x00", "密码不能含空字符。", inverse_match=True),
+        ]
 
 
 class OwnPasswordForm(PasswordChangeForm):

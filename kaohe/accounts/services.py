@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
@@ -10,6 +12,8 @@ from kaohe.core.exceptions import ApplicationError
 from kaohe.core.services import changelog_record, snapshot
 
 from .models import User
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 USER_FIELDS = ("username", "full_name", "role", "unit", "department", "is_active")
 
@@ -92,12 +96,19 @@ def logout_record(*, user: User) -> None:
     changelog_record(action=ChangeAction.LOGOUT, by=user, obj=user)
 
 
+def loggable_username(raw: str) -> str:
+    """A typed log-in name as the audit log can hold it: control characters shown as U+FFFD, at most 150 long."""
+    return CONTROL.sub("\ufffd", raw)[:150]
+
+
 def login_failure_record(*, username: str, locked: bool = False) -> None:
+    """Every failed log-in is audited, whatever was typed as the name (NUL and control characters included)."""
+    name = loggable_username(username)
     changelog_record(
         action=ChangeAction.LOCKOUT if locked else ChangeAction.LOGIN_FAILED,
         by=None,
-        username=username[:150],
+        username=name,
         object_type="accounts.user",
-        object_repr=username[:200],
+        object_repr=name,
         success=False,
     )

@@ -166,4 +166,4 @@ def _attach_errors(form: UserForm, exc: ValidationError) -> None:
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """Lockout counts per username regardless of case, as log-in itself ignores case."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(username).strip().lower()
+    return services.loggable_username(str(username).strip().lower())

@@ -1,0 +1,126 @@
+"""Hostile values never end in a 500: NUL and control characters, over-long values, and a database gone away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from kaohe.core.choices import ChangeAction
+from kaohe.core.models import ChangeLog
+from kaohe.schemes.models import Scheme
+from kaohe.test import DEMO_MONTH, DEMO_YEAR, OWN_UNIT, WorldTestCase
+
+REFUSED = "请求无效"
+
+
+class HostilePathsAndQueries(WorldTestCase):
+    def test_nul_and_control_characters_in_a_path_are_a_chinese_400(self) -> None:
+        client = self.client_for("district_admin")
+        for path in (
+            f"/scores/{DEMO_YEAR}/{DEMO_MONTH}/unit/%00/",
+            f"/scores/{DEMO_YEAR}/{DEMO_MONTH}/unit/{OWN_UNIT}%00/",
+            "/org/units/%00/",
+            "/org/units/qing%01shi/",
+            "/schemes/%00/",
+            "/org/units/a%7Fb/",
+        ):
+            with self.subTest(path=path):
+                response = client.get(path)
+                self.assertEqual(response.status_code, 400)
+                self.assertContains(response, REFUSED, status_code=400)
+
+    def test_nul_in_the_audit_logs_filter_is_a_400(self) -> None:
+        client = self.client_for("audit_admin")
+        for query in ("user=%00", "action=%00", "page=%00", "user=a%00b&action=login"):
+            with self.subTest(query=query):
+                self.assertEqual(client.get(f"/manage/audit/?{query}").status_code, 400)
+        self.assertEqual(client.get("/manage/audit/?user=admin").status_code, 200)
+
+    def test_an_over_long_query_value_is_a_400_and_a_long_path_too(self) -> None:
+        client = self.client_for("audit_admin")
+        self.assertEqual(client.get("/manage/audit/?user=" + "a" * 1001).status_code, 400)
+        self.assertEqual(client.get("/manage/audit/?user=" + "a" * 1000).status_code, 200)
+        self.assertEqual(client.get("/org/units/" + "a" * 3000 + "/").status_code, 400)
+
+    def test_nul_in_a_posted_form_field_is_a_400_and_nothing_is_written(self) -> None:
+        client = self.client_for("district_admin")
+        before = ChangeLog.objects.count()
+        response = client.post(reverse("schemes:create"), {"year": "2050", "name": "方案\x00"})
+        self.assertContains(response, REFUSED, status_code=400)
+        self.assertFalse(Scheme.objects.filter(year=2050).exists())
+        self.assertEqual(ChangeLog.objects.count(), before)
+
+    def test_a_line_break_in_a_form_field_still_goes_through(self) -> None:
+        response = self.client_for("district_admin").post(reverse("schemes:create"), {"year": "2050", "name": "a\nb"})
+        self.assertNotEqual(response.status_code, 400)
+
+
+class HostileLogins(WorldTestCase):
+    def login(self, username: str) -> Any:
+        return Client(HTTP_HOST="127.0.0.1").post(reverse("login"), {"username": username, "password": "x"})
+
+    def last_failure(self) -> ChangeLog:
+        return ChangeLog.objects.filter(action=ChangeAction.LOGIN_FAILED).latest("id")
+
+    def test_a_nul_in_the_login_name_is_a_chinese_form_error_and_is_audited(self) -> None:
+        response = self.login("adm\x00in")
+        self.assertContains(response, "用户名不能含控制字符。")
+        self.assertEqual(self.last_failure().actor_username, "adm\ufffdin")
+
+    def test_a_control_character_in_the_login_name_is_refused_and_audited(self) -> None:
+        response = self.login("adm\x1bin")
+        self.assertContains(response, "用户名不能含控制字符。")
+        self.assertEqual(self.last_failure().actor_username, "adm\ufffdin")
+
+    def test_a_100000_character_login_name_is_a_chinese_form_error_and_is_audited(self) -> None:
+        response = self.login("a" * 100_000)
+        self.assertContains(response, "用户名最多 150 个字符。")
+        self.assertEqual(self.last_failure().actor_username, "a" * 150)
+
+    def test_a_wrong_password_is_still_the_one_message(self) -> None:
+        response = self.login("nobody")
+        self.assertContains(response, "用户名或密码不正确。")
+        self.assertEqual(self.last_failure().actor_username, "nobody")
+
+
+def _unreachable(settings_dict: dict[str, Any]) -> dict[str, Any]:
+    """The same PostgreSQL settings, pointed at a port where no database answers."""
+    return {**settings_dict, "HOST": "127.0.0.1", "PORT": "1"}
+
+
+def test_a_logged_in_page_answers_a_chinese_503_while_the_database_is_gone(
+    django_db_setup: None, django_db_blocker: Any
+) -> None:
+    """A real connection, closed under a logged-in session and unable to come back, then back again: no test
+    transaction here, so the page meets the database as a server does."""
+    from kaohe.accounts.choices import Role
+    from kaohe.accounts.models import User
+
+    with django_db_blocker.unblock():
+        # Its own account, removed after: this test commits, and must neither need nor leave anything behind.
+        user = User.objects.create_user(username="db_gone_probe", password="x", role=Role.DISTRICT_LEADER)
+        client = Client(HTTP_HOST="127.0.0.1", raise_request_exception=False)
+        client.force_login(user)
+        try:
+            assert client.get("/").status_code == 200
+            saved = connection.settings_dict
+            connection.close()
+            connection.settings_dict = _unreachable(saved)
+            try:
+                response = client.get("/")
+            finally:
+                connection.close()
+                connection.settings_dict = saved
+            assert response.status_code == 503
+            page = response.content.decode()
+            assert "系统暂时无法访问" in page and "数据库暂时无法连接" in page
+            assert response["Retry-After"] == "30"
+            # The database is back: the very next request works, with no restart.
+            assert client.get("/").status_code == 200
+        finally:
+            client.logout()
+            user.delete()
+            connection.close()
