@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -319,7 +320,7 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
     """The stored form of a rule (numbers as strings); rule_from_dict(rule_to_dict(r)) == r."""
     out: dict[str, Any] = {"family": rule.family}
     names = {"lower": "from", "upper": "to", "otherwise": "else"}
-    for key in rule.__dataclass_fields__:
+    for key in (f.name for f in fields(rule)):  # instance fields only: family and label are ClassVars
         value = getattr(rule, key)
         if key == "at_most" or value is None:
             continue

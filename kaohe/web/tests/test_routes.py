@@ -124,15 +124,20 @@ SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
 UNIT_SCOPED: set[str] = {"code", "submission_id", "value_id", "target_id", "adjustment_id", "record_id"}
 
 
+def sample_kwargs(test: WorldTestCase, pattern: URLPattern, variant: str) -> dict[str, Any]:
+    """Sample values for a route's URL parameters (the own or another township's objects)."""
+    kwargs = {}
+    for key in pattern.pattern.regex.groupindex:
+        test.assertIn(key, SAMPLES, f"add a sample value for URL parameter {key!r} to the permission matrix")
+        kwargs[key] = SAMPLES[key](test, variant)
+    return kwargs
+
+
 class PermissionMatrixTests(WorldTestCase):
     """Every URL × every role × own unit / other unit → allowed, or 404."""
 
     def kwargs_for(self, pattern: URLPattern, variant: str) -> dict[str, Any]:
-        kwargs = {}
-        for key in pattern.pattern.regex.groupindex:
-            self.assertIn(key, SAMPLES, f"add a sample value for URL parameter {key!r} to the permission matrix")
-            kwargs[key] = SAMPLES[key](self, variant)
-        return kwargs
+        return sample_kwargs(self, pattern, variant)
 
     @staticmethod
     def expected_allowed(role: str, permission: str, unit_scoped: bool, variant: str) -> bool:
