@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from io import StringIO
+from unittest import mock
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import TestCase, TransactionTestCase
 
 from kaohe.accounts.choices import Role
@@ -34,6 +35,19 @@ class DemoCommandTests(TestCase):
         for account in ACCOUNTS:
             self.assertIn(account.username, output)
         self.assertIn("Kaohe@2026demo", output)
+
+    def test_a_database_with_other_accounts_is_refused_in_chinese_and_left_as_it_was(self) -> None:
+        # A database set up by hand (kaohe createadmin kaoheban …) but with no org tree yet: the demo's own
+        # account names are taken, so it must refuse with a message, never a traceback, and write nothing.
+        units = Unit.objects.count()
+        with (
+            mock.patch("kaohe.demo.services.demo_is_loaded", return_value=False),
+            self.assertRaises(CommandError) as ctx,
+        ):
+            run_demo()
+        self.assertIn("未加载演示区：", str(ctx.exception))
+        self.assertIn("演示区只加载到空数据库", str(ctx.exception))
+        self.assertEqual(Unit.objects.count(), units)
 
 
 @pytest.mark.smoke

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from kaohe.core.exceptions import ApplicationError
 from kaohe.demo import services
+
+ONLY_EMPTY = "演示区只加载到空数据库（kaohe demo --reset 会清空数据库）。"
 
 
 class Command(BaseCommand):
@@ -22,7 +26,12 @@ class Command(BaseCommand):
         if services.demo_is_loaded():
             self.stdout.write("数据库已有数据，未重复加载演示区（如需重建请使用 kaohe demo --reset）。")
         else:
-            services.demo_load()
+            try:
+                services.demo_load()  # one transaction: refused, it leaves the database as it was
+            except ApplicationError as exc:
+                raise CommandError(f"未加载演示区：{exc.message}{ONLY_EMPTY}") from None
+            except ValidationError as exc:
+                raise CommandError(f"未加载演示区：{'；'.join(exc.messages)}{ONLY_EMPTY}") from None
             self.stdout.write("已加载演示区：云溪区（10 个镇、4 个街道，2 个考核分组）。")
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {services.demo_password()}）：")
