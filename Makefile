@@ -1,6 +1,6 @@
 # Kaohe: two commands do everything on a fresh machine.
 #   make demo   environment + assets + SQLite under var/ + demo district, served on http://127.0.0.1:8000
-#   make test   the same environment plus test tools, then lint, types and the whole suite
+#   make test   the same environment plus test tools, then lint, types, Django's checks and the whole suite
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: demo test bench lint types lock env env-dev assets clean system-deps
+.PHONY: demo test bench lint types checks lock env env-dev assets clean system-deps
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,12 @@ types: env-dev
 system-deps:
 	scripts/system_deps.sh
 
-test: env-dev system-deps lint types
+# Django's own checks: models and migrations agree, and the system check framework finds nothing.
+checks: env-dev
+	$(BIN)/kaohe makemigrations --check --dry-run --verbosity 1
+	$(BIN)/kaohe check --fail-level WARNING
+
+test: env-dev system-deps lint types checks
 	scripts/postgres_up.sh
 	KAOHE_TEST_DB=sqlite $(BIN)/pytest -m smoke -q -p no:cacheprovider
 	$(BIN)/pytest -q -p no:cacheprovider
