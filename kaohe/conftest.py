@@ -13,13 +13,45 @@ OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    """Load the demo district once into the test database; TestCases run in transactions on top of it."""
-    from kaohe.demo.services import demo_is_loaded, demo_load
+def django_db_setup(
+    request: pytest.FixtureRequest, django_test_environment: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """Create the test database, load the demo district once and keep a snapshot of it. TestCases run in
+    transactions on top of it; tests that commit (browser tests, TransactionTestCase) get it back from the
+    snapshot (`kaohe.test.world_restore`), never by loading it again.
 
+    It replaces pytest-django's own, which sets up only the databases that the collected tests declare: browser
+    tests declare none (they restore instead of flushing), and run alone they would find no test database."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    from kaohe.demo.services import demo_is_loaded
+    from kaohe.test import count_loads, world_load, world_snapshot
+
+    count_loads()
+    verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=verbosity, interactive=False, aliases={"default": {}}, serialized_aliases=set()
+        )
         if not demo_is_loaded():
-            demo_load()
+            world_load()
+        world_snapshot()
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=verbosity)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run fails if the demo was loaded more than once (outside the test of the loader itself)."""
+    from kaohe.test import LOADS
+
+    if LOADS["count"] > 1:
+        session.config.get_terminal_writer().line(
+            f"the demo district was loaded {LOADS['count']} times in this run; tests must restore it "
+            "(kaohe.test.world_restore) or roll back, never load it again",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
@@ -35,15 +67,35 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def site(live_server: Any, transactional_db: None) -> str:
-    """The live server's address, with the demo district in its database."""
-    from kaohe.demo.services import demo_is_loaded, demo_load
+@pytest.fixture(scope="session")
+def site_server(django_db_setup: None) -> Iterator[str]:
+    """One live server (a thread of Django's LiveServerThread, static files served) for every browser test."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
 
-    # Transactional tests empty the database after each test; the first one still finds the demo.
-    if not demo_is_loaded():
-        demo_load()
-    return str(live_server.url)
+    server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    yield f"http://127.0.0.1:{server.port}"
+    server.terminate()
+    server.join()  # its run() closes the thread's database connections, so the test database can be dropped
+
+
+@pytest.fixture
+def site(site_server: str, django_db_blocker: Any) -> Iterator[str]:
+    """The live server's address, with the demo district in its database. What the test commits (through the
+    browser or its own setup) is undone after it by restoring the snapshot."""
+    from kaohe.demo.services import demo_is_loaded
+    from kaohe.test import world_restore
+
+    with django_db_blocker.unblock():
+        if not demo_is_loaded():  # after a TransactionTestCase emptied the database
+            world_restore()
+        yield site_server
+        world_restore()
 
 
 @pytest.fixture

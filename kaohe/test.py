@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 from django.test import Client, TestCase
@@ -41,3 +44,85 @@ class WorldTestCase(TestCase):
 
 
 ALL_ROLES = [r.value for r in Role]
+
+
+# --- one demo load per run: a snapshot of the loaded world, restored instead of reloaded ----------------------
+
+SNAPSHOT_SCHEMA = "kaohe_world"
+LOADS = {"count": 0, "counting": 1}  # demo loads this run, outside tests whose subject is the loader itself
+
+
+def count_loads() -> None:
+    """Count every call of the demo loader from now on (conftest, at the start of the run)."""
+    original = demo.demo_load
+
+    @functools.wraps(original)
+    def counted() -> None:
+        original()
+        if LOADS["counting"]:
+            LOADS["count"] += 1
+
+    demo.demo_load = counted
+
+
+@contextmanager
+def loader_under_test() -> Iterator[None]:
+    """Around a test whose subject is the demo loader itself (`kaohe demo --reset`): its loads are not counted."""
+    LOADS["counting"] = 0
+    try:
+        yield
+    finally:
+        LOADS["counting"] = 1
+
+
+def world_load() -> None:
+    """Load the demo district into the (empty) test database: the one load of a run, taken by conftest."""
+    demo.demo_load()
+
+
+def _tables() -> list[str]:
+    from django.db import connection
+
+    return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+
+
+def world_snapshot() -> None:
+    """Keep a copy of every table as the demo left it (PostgreSQL: a schema of plain copies, taken in well under
+    a second), for `world_restore` after tests that commit."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE; CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+        for table in _tables():
+            cursor.execute(f"CREATE TABLE {SNAPSHOT_SCHEMA}.{q(table)} AS TABLE public.{q(table)}")
+
+
+def world_restore() -> None:
+    """Put every table back as the demo left it: after tests that commit (browser tests, TransactionTestCase),
+    instead of emptying the database and loading the demo again. On SQLite (the smoke set) it reloads."""
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        call_command("flush", interactive=False, verbosity=0)
+        world_load()
+        return
+    q = connection.ops.quote_name
+    tables = _tables()
+    with connection.cursor() as cursor:
+        # Rows come back table by table in any order: foreign-key and other triggers wait while they do.
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(f"TRUNCATE {', '.join(q(t) for t in tables)} RESTART IDENTITY CASCADE")
+            for table in tables:
+                # Table names come from Django's own introspection, quoted: nothing here is user input.
+                cursor.execute(f"INSERT INTO {q(table)} SELECT * FROM {SNAPSHOT_SCHEMA}.{q(table)}")  # noqa: S608
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
+            cursor.execute(sql)

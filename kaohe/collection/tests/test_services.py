@@ -15,10 +15,10 @@ from kaohe.collection.models import Submission, Value
 from kaohe.collection.quality import Entry, check_entries
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.models import ChangeLog
-from kaohe.demo.services import demo_is_loaded, demo_load
+from kaohe.demo.services import demo_is_loaded
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.models import Indicator, Scheme
-from kaohe.test import DEMO_MONTH, DEMO_YEAR, WorldTestCase
+from kaohe.test import DEMO_MONTH, DEMO_YEAR, WorldTestCase, world_restore
 
 
 def self_report(unit: str, month: int = DEMO_MONTH) -> Submission:
@@ -202,7 +202,7 @@ class LostUpdateTests(TransactionTestCase):
 
     def setUp(self) -> None:
         if not demo_is_loaded():
-            demo_load()
+            world_restore()
 
     def test_exactly_one_of_two_concurrent_saves_wins(self) -> None:
         self.assertEqual(connection.vendor, "postgresql", "the lost-update test runs on PostgreSQL")
