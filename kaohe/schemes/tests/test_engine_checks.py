@@ -1,47 +1,73 @@
 """The engine's whole-scheme check runs at every door: what the engine would refuse is never saved or published.
 
-Each case used to be accepted by the form and the service and then made every page that scores fail. The schemes
-are built through the services for years the demo does not use (2040+), on the demo district's townships.
+Each case used to be accepted by the form and the service and then made every page that scores fail. Each class
+builds its own small world with the factories (through the services), for years no other test uses (2040+).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.test import Client, TestCase
 from django.urls import reverse
 
+from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
+from kaohe.accounts.tests.factories import UserFactory
 from kaohe.assessment import selectors
 from kaohe.assessment.inputs import Mode, load
 from kaohe.core.exceptions import ApplicationError
 from kaohe.org.models import Unit
+from kaohe.org.tests.factories import UnitFactory
 from kaohe.schemes import services
 from kaohe.schemes.choices import SchemeStatus
-from kaohe.schemes.models import Indicator, Scheme, Target
-from kaohe.schemes.tests.test_services import build_scheme, indicator_fields
+from kaohe.schemes.models import Category, Indicator, Scheme, Target
+from kaohe.schemes.tests.factories import CategoryFactory, IndicatorFactory, SchemeFactory, TargetFactory
 from kaohe.scoring import Target as EngineTarget
-from kaohe.test import WorldTestCase
 
 D = Decimal
 COMBO = {"family": "combo", "parts": [{"indicator": "ind0", "share": "0.5"}, {"indicator": "ind1", "share": "0.5"}]}
 
 
-class RuleThatDoesNotFitItsKind(WorldTestCase):
+class SmallWorld(TestCase):
+    """An admin, a leader, two townships, and a scheme with two cumulative indicators (ind0 60, ind1 40) whose
+    targets are 100 and 200 for both townships."""
+
+    year: ClassVar[int] = 2040
     admin: ClassVar[User]
+    leader: ClassVar[User]
+    towns: ClassVar[list[Unit]]
     scheme: ClassVar[Scheme]
+    category: ClassVar[Category]
 
     @classmethod
     def setUpTestData(cls) -> None:
-        super().setUpTestData()
-        cls.admin = cls.users["district_admin"]
-        cls.scheme = build_scheme(2040, cls.admin, weights=(60, 40))
+        cls.admin = UserFactory.create(role=Role.DISTRICT_ADMIN)
+        cls.leader = UserFactory.create(role=Role.DISTRICT_LEADER)
+        cls.towns = [UnitFactory.create(name="青石测试镇"), UnitFactory.create(name="白沙测试镇")]
+        cls.scheme = SchemeFactory.create(year=cls.year)
+        cls.category = CategoryFactory.create(scheme=cls.scheme)
+        for k, (weight, amount) in enumerate(((60, 100), (40, 200))):
+            indicator = cls.indicator(code=f"ind{k}", name=f"测试指标{k}", weight=D(weight))
+            for town in cls.towns:
+                TargetFactory.create(indicator=indicator, unit=town, amount=D(amount))
 
+    @classmethod
+    def indicator(cls, **fields: Any) -> Indicator:
+        return IndicatorFactory.create(scheme=cls.scheme, category=cls.category, **fields)
+
+    def client_for(self, user: User) -> Client:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        return client
+
+
+class RuleThatDoesNotFitItsKind(SmallWorld):
     def test_a_combo_on_a_ratio_indicator_is_refused_on_create_naming_the_indicator(self) -> None:
-        fields = indicator_fields(self.scheme, code="zh", name="招商综合", kind="ratio", rule=COMBO)
         with self.assertRaises(ValidationError) as ctx:
-            services.indicator_create(scheme=self.scheme, by=self.admin, **fields)
+            self.indicator(code="zh", name="招商综合", kind="ratio", rule=COMBO)
         self.assertEqual(
             ctx.exception.message_dict["rule"],
             ["引擎校验未通过，未保存：指标“招商综合”：比率/水平类指标不能用“组合完成率”计分"],
@@ -49,9 +75,7 @@ class RuleThatDoesNotFitItsKind(WorldTestCase):
         self.assertFalse(Indicator.objects.filter(scheme=self.scheme, code="zh").exists())
 
     def test_turning_a_combo_indicator_into_a_ratio_is_refused_and_nothing_changes(self) -> None:
-        combo = services.indicator_create(
-            scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, code="zh", name="招商综合", rule=COMBO)
-        )
+        combo = self.indicator(code="zh", name="招商综合", rule=COMBO)
         with self.assertRaises(ValidationError) as ctx:
             services.indicator_update(indicator=combo, data={"kind": "ratio", "name": "改名"}, by=self.admin)
         self.assertIn("比率/水平类指标不能用“组合完成率”计分", ctx.exception.message_dict["rule"][0])
@@ -59,9 +83,7 @@ class RuleThatDoesNotFitItsKind(WorldTestCase):
         self.assertEqual((combo.kind, combo.name), ("cumulative", "招商综合"))
 
     def test_a_part_turned_lower_is_better_is_refused_naming_the_combo_and_the_part(self) -> None:
-        services.indicator_create(
-            scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, code="zh", name="招商综合", rule=COMBO)
-        )
+        self.indicator(code="zh", name="招商综合", rule=COMBO)
         with self.assertRaises(ValidationError) as ctx:
             services.indicator_update(
                 indicator=self.scheme.indicators.get(code="ind1"), data={"direction": "lower"}, by=self.admin
@@ -79,15 +101,13 @@ class RuleThatDoesNotFitItsKind(WorldTestCase):
             '{"indicator": "ind1", "share": "0.5"}]}', "counts_for_schedule": "on", "decimal_places": 2,
             "sort_order": 0,
         }  # fmt: skip
-        response = self.client_for("district_admin").post(reverse("schemes:indicator_create", args=[2040]), data)
+        response = self.client_for(self.admin).post(reverse("schemes:indicator_create", args=[self.year]), data)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'data-testid="error-rule">引擎校验未通过，未保存：指标“招商综合”')
         self.assertFalse(Indicator.objects.filter(scheme=self.scheme, code="zh").exists())
 
     def test_a_scheme_changed_outside_kaohe_is_not_published(self) -> None:
-        combo = services.indicator_create(
-            scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, code="zh", name="招商综合", rule=COMBO)
-        )
+        combo = self.indicator(code="zh", name="招商综合", rule=COMBO)
         Indicator.objects.filter(pk=combo.pk).update(kind="ratio")  # as a hand-written SQL update would
         problems = services.scheme_problems(self.scheme)
         self.assertEqual(problems, ["引擎校验未通过：指标“招商综合”：比率/水平类指标不能用“组合完成率”计分"])
@@ -98,44 +118,39 @@ class RuleThatDoesNotFitItsKind(WorldTestCase):
         self.assertEqual(self.scheme.status, SchemeStatus.DRAFT)
 
 
-class StagedTargetsTheEngineRefuses(WorldTestCase):
+class StagedTargetsTheEngineRefuses(SmallWorld):
+    year = 2041
+
     def test_stages_on_a_ratio_indicator_are_refused_and_the_target_is_not_saved(self) -> None:
-        admin = self.users["district_admin"]
-        scheme = build_scheme(2041, admin, targets=False)
-        level = services.indicator_create(
-            scheme=scheme, by=admin, **indicator_fields(scheme, code="lv", name="研发投入强度", kind="ratio")
-        )
+        level = self.indicator(code="lv", name="研发投入强度", kind="ratio")
+        town = self.towns[0]
         with self.assertRaises(ValidationError) as ctx:
-            services.target_set(indicator=level, unit=self.own_unit, amount=D("2.5"), stages={"6": "1"}, by=admin)
+            services.target_set(indicator=level, unit=town, amount=D("2.5"), stages={"6": "1"}, by=self.admin)
         self.assertEqual(
             ctx.exception.message_dict["amount"],
-            [
-                f"引擎校验未通过，未保存：单位“{self.own_unit.name}”指标“研发投入强度”的目标：只有累计量和个数指标可设分期目标"
-            ],
+            [f"引擎校验未通过，未保存：单位“{town.name}”指标“研发投入强度”的目标：只有累计量和个数指标可设分期目标"],
         )
         self.assertFalse(Target.objects.filter(indicator=level).exists())
 
 
-class AdjustmentsFromAnyMonth(WorldTestCase):
+class AdjustmentsFromAnyMonth(SmallWorld):
     """An approved adjustment applies from its month on; 1月 replaces the year's target; later decisions win."""
 
-    admin: ClassVar[User]
-    scheme: ClassVar[Scheme]
+    year = 2042
     unit: ClassVar[Unit]
 
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.admin = cls.users["district_admin"]
-        cls.scheme = build_scheme(2042, cls.admin, publish=True)
-        cls.unit = Unit.objects.get(code="qingshi")
+        cls.scheme = services.scheme_publish(scheme=cls.scheme, by=cls.admin)
+        cls.unit = cls.towns[0]
 
     def adjust(self, month: int, amount: int) -> None:
         target = Target.objects.get(indicator__scheme=self.scheme, indicator__code="ind0", unit=self.unit)
         adjustment = services.target_adjustment_request(
             target=target, effective_month=month, new_amount=D(amount), reason="项目调整", by=self.admin
         )
-        services.target_adjustment_decide(adjustment=adjustment, approve=True, by=self.users["district_leader"])
+        services.target_adjustment_decide(adjustment=adjustment, approve=True, by=self.leader)
 
     def engine_target(self) -> EngineTarget:
         return load(self.scheme).data.targets[(self.unit.code, "ind0")]
