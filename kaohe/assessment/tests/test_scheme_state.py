@@ -116,7 +116,9 @@ class ReturnToDraft(WorldTestCase):
         client = self.client_for("district_admin")
         self.assertContains(client.get(reverse("schemes:detail", args=[DEMO_YEAR])), 'data-testid="return"')
         response = client.post(reverse("schemes:return", args=[DEMO_YEAR]), {"reason": "目标下达有误"}, follow=True)
-        self.assertContains(response, "已退回修改")
+        badge = '<span class="badge text-bg-danger" data-testid="scheme-status">已退回修改</span>'
+        self.assertContains(response, badge)
+        self.assertContains(client.get(reverse("schemes:list")), "已退回修改")
         self.assertTrue(Scheme.objects.get(year=DEMO_YEAR).is_returned)
 
     def test_others_cannot_return_a_scheme(self) -> None:
