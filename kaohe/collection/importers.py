@@ -837,7 +837,7 @@ def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) ->
             if isinstance(amount, str):
                 grid.problem(line.row, column, amount)
                 continue
-            if amount <= 0:
+            if not scheme_services.target_may_be(ind, amount):
                 grid.problem(line.row, column, scheme_services.TARGET_NOT_POSITIVE.format(amount=num(amount)))
                 continue
             if target is not None and target.amount == amount:

@@ -25,7 +25,7 @@ from kaohe.core.services import changelog_record, snapshot
 from kaohe.org.models import Unit
 from kaohe.scoring import RuleError, grade_rule_from_dict, needs_target, plan_curve_from_list, rule_from_dict
 
-from .choices import ItemKind, RequestStatus, SchemeStatus
+from .choices import IndicatorKind, ItemKind, RequestStatus, SchemeStatus
 from .models import Category, GroupWeight, Indicator, ItemRecord, ItemType, Scheme, Target, TargetAdjustment
 
 if TYPE_CHECKING:
@@ -222,8 +222,15 @@ def clean_stages(stages: Mapping[Any, Any] | None, annual: Decimal) -> dict[str,
     return {str(m): str(result[m]) for m in months}
 
 
-def _clean_target(amount: Decimal, stretch: Decimal | None, stages: Mapping[Any, Any] | None) -> dict[str, str]:
-    if amount <= 0:
+def target_may_be(indicator: Indicator, amount: Decimal) -> bool:
+    """A growth target may be 0 or negative (增速不低于-5%); every other target is an amount or level to reach."""
+    return amount > 0 or indicator.kind == IndicatorKind.GROWTH
+
+
+def _clean_target(
+    indicator: Indicator, amount: Decimal, stretch: Decimal | None, stages: Mapping[Any, Any] | None
+) -> dict[str, str]:
+    if not target_may_be(indicator, amount):
         raise ValidationError({"amount": TARGET_NOT_POSITIVE.format(amount=amount)})
     if stretch is not None and stretch < amount:
         raise ValidationError({"stretch": "奋斗目标不能低于年度目标。"})
@@ -243,7 +250,7 @@ def target_set(
 ) -> Target:
     """Set a unit's target while the scheme is a draft (published schemes go through adjustments)."""
     _ensure_draft(indicator.scheme)
-    clean = _clean_target(amount, stretch, stages)
+    clean = _clean_target(indicator, amount, stretch, stages)
     target = Target.objects.filter(indicator=indicator, unit=unit).first()
     before = snapshot(target, ("amount", "stretch", "stages")) if target else None
     if target is None:
@@ -423,7 +430,8 @@ def target_adjustment_request(
         raise ValidationError({"reason": REASON_REQUIRED})
     if not 1 <= effective_month <= 12:
         raise ValidationError({"effective_month": "生效月份须在1到12之间。"})
-    clean = _clean_target(new_amount, target.stretch, new_stages if new_stages is not None else target.stages)
+    stages = new_stages if new_stages is not None else target.stages
+    clean = _clean_target(target.indicator, new_amount, target.stretch, stages)
     adjustment = TargetAdjustment(
         target=target, effective_month=effective_month, old_amount=target.amount, new_amount=new_amount,
         old_stages=target.stages, new_stages=clean, reason=reason.strip(), requested_by=by,

@@ -182,3 +182,25 @@ class AdjustmentsFromAnyMonth(SmallWorld):
         arrays_target = loaded.arrays.to_data().targets[(self.unit.code, "ind0")]
         self.assertEqual(arrays_target, self.engine_target())
         self.assertEqual(arrays_target, EngineTarget(annual=D(150), changes=((4, EngineTarget(D(80))),)))
+
+
+class GrowthTargets(SmallWorld):
+    """A growth target may be 0 or negative (增速不低于-5%), as the engine scores it; other targets must be > 0."""
+
+    year = 2043
+
+    def test_a_negative_growth_target_is_kept_and_scored(self) -> None:
+        growth = self.indicator(code="zs", name="规上工业增加值增速", unit="%", kind="growth",
+                                rule={"family": "growth_vs_target"})  # fmt: skip
+        town = self.towns[0]
+        for amount in (D("-5"), D(0), D("7.5")):
+            with self.subTest(amount=amount):
+                target = services.target_set(indicator=growth, unit=town, amount=amount, by=self.admin)
+                self.assertEqual(target.amount, amount)
+                self.assertEqual(load(self.scheme).data.targets[(town.code, "zs")], EngineTarget(annual=amount))
+
+    def test_a_zero_or_negative_amount_target_is_still_refused(self) -> None:
+        ind0 = Indicator.objects.get(scheme=self.scheme, code="ind0")
+        with self.assertRaises(ValidationError) as ctx:
+            services.target_set(indicator=ind0, unit=self.towns[0], amount=D("-5"), by=self.admin)
+        self.assertEqual(ctx.exception.message_dict["amount"], [services.TARGET_NOT_POSITIVE.format(amount=D("-5"))])
