@@ -18,6 +18,8 @@ from kaohe.accounts.models import User
 from kaohe.accounts.tests.factories import UserFactory
 from kaohe.assessment import selectors
 from kaohe.assessment.inputs import Mode, load
+from kaohe.collection import services as collection
+from kaohe.collection.models import Value
 from kaohe.core.exceptions import ApplicationError
 from kaohe.org.models import Unit
 from kaohe.org.tests.factories import UnitFactory
@@ -204,3 +206,32 @@ class GrowthTargets(SmallWorld):
         with self.assertRaises(ValidationError) as ctx:
             services.target_set(indicator=ind0, unit=self.towns[0], amount=D("-5"), by=self.admin)
         self.assertEqual(ctx.exception.message_dict["amount"], [services.TARGET_NOT_POSITIVE.format(amount=D("-5"))])
+
+
+class FiguresTheEngineRefuses(SmallWorld):
+    """A figure is checked by the engine as it is saved, against the township's target in force."""
+
+    year = 2044
+
+    def test_a_figure_a_million_times_its_target_is_refused_and_not_saved(self) -> None:
+        scheme = services.scheme_publish(scheme=self.scheme, by=self.admin)
+        ind0 = Indicator.objects.get(scheme=scheme, code="ind0")
+        officer = UserFactory.create(role=Role.DEPT_OFFICER, department=ind0.owner)
+        town = self.towns[0]
+        submission = collection.submission_open(scheme=scheme, unit=town, month=3, owner=ind0.owner)
+        with self.assertRaises(ValidationError) as ctx:
+            collection.values_save(
+                submission=submission, changes={"ind0": collection.Change(D("100000001"))}, by=officer,
+                expected_version=submission.version,
+            )  # fmt: skip
+        message = ctx.exception.messages[0]
+        self.assertTrue(
+            message.startswith(f"引擎校验未通过，未保存：单位“{town.name}”指标“测试指标0”3月的数据"), message
+        )
+        self.assertIn("超过目标 100.0000 的10^6倍", message)
+        self.assertFalse(Value.objects.filter(submission=submission).exists())
+        saved = collection.values_save(
+            submission=submission, changes={"ind0": collection.Change(D("30"))}, by=officer,
+            expected_version=submission.version,
+        )  # fmt: skip
+        self.assertEqual(saved.values.get().amount, D(30))
