@@ -21,6 +21,7 @@ from .checks import SchemeReturned
 from .inputs import Mode
 
 NOT_FOUND = "页面不存在或您无权访问。"
+MIN_YEAR, MAX_YEAR = 2000, 9999  # a scheme's year (schemes.models.Scheme.year)
 
 
 def _scheme(year: int) -> Scheme:
@@ -73,8 +74,8 @@ def scoreboard(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """The page's content is a cached template fragment (key: `render.page_keys`, one query for the data stamp);
     only when it is missing is `page` built, from the cached grid or a new one. `?page=`, `?sort=` and `?order=`
     choose which lines show in which order (a board of more than `render.PAGE_SIZE` lines is paged)."""
-    if not 1 <= month <= 12:
-        raise Http404(NOT_FOUND)
+    if not 1 <= month <= 12 or not MIN_YEAR <= year <= MAX_YEAR:
+        raise Http404(NOT_FOUND)  # before the cache is asked: no key is made of a year no scheme can have
     user: User = request.user  # type: ignore[assignment]
     mode, group = _mode(request), request.GET.get("group", "")
     view = render_board.View.of(request.GET)
