@@ -42,10 +42,8 @@ from kaohe.accounts.choices import TOWNSHIP_ROLES, Role
 from kaohe.accounts.permissions import role_has
 from kaohe.assessment.checks import engine_checked, touch
 from kaohe.core.choices import ChangeAction
-from kaohe.core.context import current_origin
 from kaohe.core.exceptions import ApplicationError
-from kaohe.core.models import ChangeLog
-from kaohe.core.services import to_jsonable
+from kaohe.core.services import ChangeLogBatch, to_jsonable
 from kaohe.lib import xlsx
 from kaohe.lib.xlsx import CellProblem, CellValue
 from kaohe.org.models import Department, Unit
@@ -391,46 +389,7 @@ def parse_cell(raw: CellValue, *, places: int, allow_negative: bool, name: str) 
 # --- the change log, in bulk ------------------------------------------------------------------------------
 
 
-class _Log:
-    """Builds change-log rows as changelog_record would write them (actor, role, scope, IP, request id),
-    for one bulk insert in the import's transaction."""
-
-    def __init__(self, by: User, reason: str, now: datetime | None = None) -> None:
-        origin = current_origin.get()
-        self.by = by
-        self.now = now or timezone.now()
-        self.common: dict[str, Any] = {
-            "at": self.now,
-            "actor": by,
-            "actor_username": by.username,
-            "actor_role": by.role,
-            "actor_scope": by.scope_code,
-            "ip": origin.ip if origin else None,
-            "request_id": origin.request_id if origin else "",
-            "reason": reason,
-        }
-        self.rows: list[ChangeLog] = []
-
-    def add(self, action: str, object_type: str, object_id: str, object_repr: str, before: Any, after: Any) -> None:
-        self.rows.append(
-            ChangeLog(
-                action=action, object_type=object_type, object_id=object_id, object_repr=object_repr[:200],
-                before=before, after=after, **self.common,
-            )
-        )  # fmt: skip
-
-    def sql_params(self) -> dict[str, Any]:
-        c = self.common
-        return {
-            "at": c["at"], "actor": self.by.pk, "username": c["actor_username"], "role": c["actor_role"],
-            "scope": c["actor_scope"], "ip": c["ip"], "request_id": c["request_id"], "reason": c["reason"],
-        }  # fmt: skip
-
-    def save(self) -> None:
-        ChangeLog.objects.bulk_create(self.rows, batch_size=BATCH)
-
-
-def _import_row(log: _Log, kind: str, filename: str, repr_: str, after: dict[str, Any]) -> None:
+def _import_row(log: ChangeLogBatch, kind: str, filename: str, repr_: str, after: dict[str, Any]) -> None:
     log.add(ChangeAction.IMPORT, f"collection.import_{kind}", "", f"Excel 导入 {repr_}：{filename}", None, after)
 
 
@@ -623,7 +582,7 @@ def values_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) -> 
     ]
     Submission.objects.bulk_create(new_subs, batch_size=BATCH)
     sub_ids = {s.unit_id: s.pk for s in [*by_unit.values(), *new_subs]}
-    log = _Log(by, f"Excel 导入：{filename}", now)
+    log = ChangeLogBatch(by, f"Excel 导入：{filename}", now)
     write = _write_postgresql if connection.vendor in FAST_VENDORS else _write_orm
     write(
         _Writes(creates, updates, deletes, sub_ids, period_label(grid.month), log),
@@ -649,7 +608,7 @@ class _Writes:
     deletes: list[tuple[int, _Column, _Saved]]
     sub_ids: dict[int, int]  # unit id → submission id
     period: str  # "1-10月", for the change log's object names
-    log: _Log
+    log: ChangeLogBatch
 
 
 def _write_orm(writes: _Writes, *, names: Mapping[int, str]) -> None:
@@ -870,7 +829,7 @@ def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) ->
         )  # fmt: skip
     for target in removals:
         scheme_services.target_remove(target=target, by=by)
-    log = _Log(by, f"Excel 导入：{filename}")
+    log = ChangeLogBatch(by, f"Excel 导入：{filename}")
     _import_row(log, TARGETS, filename, report.period, _summary(report, year=grid.year))
     log.save()
     return report

@@ -21,8 +21,7 @@ from kaohe.accounts.choices import Role
 from kaohe.assessment.checks import engine_checked, touch
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
-from kaohe.core.models import ChangeLog
-from kaohe.core.services import changelog_record
+from kaohe.core.services import ChangeLogBatch, changelog_record
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.choices import DataSource, Frequency, IndicatorKind
 from kaohe.schemes.models import AMOUNT_PLACES, Indicator, Scheme, Target
@@ -320,18 +319,15 @@ def history_import(*, scheme: Scheme, rows: list[HistoryRow], by: User, reason: 
     ]  # fmt: skip
     Submission.objects.bulk_create(submissions)
     values = []
-    logs = []
+    log = ChangeLogBatch(by, reason)
     for submission, group in zip(submissions, grouped.values(), strict=True):
         values += [Value(submission=submission, indicator=r.indicator, amount=r.amount, entered_by=by) for r in group]
-        logs.append(
-            ChangeLog(
-                actor=by, actor_username=by.username, actor_role=by.role, action=ChangeAction.IMPORT,
-                object_type="collection.submission", object_id=str(submission.pk),
-                object_repr=f"历史数据 {group[0].unit} {scheme.year}年1-{submission.month}月",
-                after={r.indicator.code: str(r.amount) for r in group}, reason=reason,
-            )
+        log.add(
+            ChangeAction.IMPORT, "collection.submission", str(submission.pk),
+            f"历史数据 {group[0].unit} {scheme.year}年1-{submission.month}月", None,
+            {r.indicator.code: str(r.amount) for r in group},
         )  # fmt: skip
     Value.objects.bulk_create(values, batch_size=2000)
-    ChangeLog.objects.bulk_create(logs, batch_size=2000)
+    log.save()
     touch(scheme, units={unit_id for unit_id, _, _ in grouped})
     return len(values)
