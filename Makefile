@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: demo test bench lint types checks lock env env-dev assets clean system-deps
+.PHONY: demo test bench mutants lint types checks lock env env-dev assets clean system-deps
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ test: env-dev system-deps lint types checks
 
 bench: env-dev
 	$(BIN)/python benchmarks/run.py $(BENCH)
+
+# A bounded mutation survey of the scoring engine (not part of `make test`); writes its figures to docs/benchmarks.md.
+mutants: env-dev
+	$(BIN)/python benchmarks/mutants.py $(MUTANTS)
 
 # Regenerate the lock files after editing pyproject.toml.
 lock: $(UV)

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, settings
 
 OUTPUT_DIR = Path(__file__).resolve().parent.parent / "test-output"
+
+# Property tests: 100 examples each and no deadline (speed lives in `make bench`, never in a test).
+settings.register_profile("kaohe", max_examples=100, deadline=None)
+# `make mutants` (mutmut) runs the scoring tests thousands of times in one process: fewer examples keep the survey
+# within its bound, the same test meets several executors by design, and a fixed seed with no example database
+# makes each mutant's verdict repeatable.
+settings.register_profile(
+    "mutants", parent=settings.get_profile("kaohe"), max_examples=20, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.differing_executors],
+)  # fmt: skip
+settings.load_profile(os.environ.get("KAOHE_HYPOTHESIS_PROFILE", "kaohe"))
 
 
 @pytest.fixture(scope="session")

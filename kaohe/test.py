@@ -12,7 +12,8 @@ from django.test import Client, TestCase
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
 from kaohe.demo import services as demo
-from kaohe.org.models import Unit
+from kaohe.org.models import Department, Unit
+from kaohe.schemes.models import Scheme
 
 OWN_UNIT = "qingshi"  # the demo's township clerk and leader belong here
 OTHER_UNIT = "baisha"
@@ -44,6 +45,18 @@ class WorldTestCase(TestCase):
 
 
 ALL_ROLES = [r.value for r in Role]
+
+
+def world_scheme(
+    year: int, admin: User, *, weights: tuple[int, ...] = (60, 40), publish: bool = False, targets: bool = True
+) -> Scheme:
+    """A small scheme (`small_scheme`) for a year the demo does not use, on the demo's townships and 统计局, for
+    tests of pages the demo's accounts of every role are shown."""
+    from kaohe.schemes.tests.factories import small_scheme
+
+    units = Unit.objects.assessed() if targets else Unit.objects.none()
+    owner = Department.objects.get(code="tongji")
+    return small_scheme(year, units=units, owner=owner, weights=weights, publish_by=admin if publish else None)
 
 
 # --- one demo load per run: a snapshot of the loaded world, restored instead of reloaded ----------------------

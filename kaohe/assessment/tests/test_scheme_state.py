@@ -18,8 +18,8 @@ from kaohe.org.choices import UnitKind
 from kaohe.org.models import Unit
 from kaohe.schemes import services
 from kaohe.schemes.models import Indicator, Scheme
-from kaohe.schemes.tests.test_services import build_scheme, indicator_fields
-from kaohe.test import DEMO_MONTH, DEMO_YEAR, WorldTestCase
+from kaohe.schemes.tests.factories import IndicatorFactory
+from kaohe.test import DEMO_MONTH, DEMO_YEAR, WorldTestCase, world_scheme
 
 YEAR = 2044
 COMBO = {"family": "combo", "parts": [{"indicator": "ind0", "share": "0.5"}, {"indicator": "ind1", "share": "0.5"}]}
@@ -33,10 +33,8 @@ class RefusedStoredScheme(WorldTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         admin = cls.users["district_admin"]
-        scheme = build_scheme(YEAR, admin, weights=(60, 40))
-        services.indicator_create(
-            scheme=scheme, by=admin, **indicator_fields(scheme, code="zh", name="招商综合", rule=COMBO)
-        )
+        scheme = world_scheme(YEAR, admin, weights=(60, 40))
+        IndicatorFactory.create(scheme=scheme, category=scheme.categories.get(), code="zh", name="招商综合", rule=COMBO)
         cls.scheme = services.scheme_publish(scheme=scheme, by=admin)
         Indicator.objects.filter(scheme=scheme, code="zh").update(kind="ratio")  # changed outside Kaohe
 
@@ -108,7 +106,7 @@ class ReturnToDraft(WorldTestCase):
         self.assertRedirects(response, reverse("schemes:detail", args=[DEMO_YEAR]))
         scheme.refresh_from_db()
         self.assertTrue(scheme.is_published)
-        draft = build_scheme(YEAR + 1, self.admin, targets=False)
+        draft = world_scheme(YEAR + 1, self.admin, targets=False)
         with self.assertRaises(ApplicationError):
             services.scheme_return(scheme=draft, reason="x", by=self.admin)
 

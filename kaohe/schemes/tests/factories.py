@@ -7,8 +7,9 @@ TargetFactory(indicator=gdp, unit=town, amount=Decimal(100))
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from factory.base import Factory
 from factory.declarations import LazyAttribute, LazyFunction, SelfAttribute, Sequence, SubFactory
@@ -16,6 +17,10 @@ from factory.declarations import LazyAttribute, LazyFunction, SelfAttribute, Seq
 from kaohe.org.tests.factories import DepartmentFactory
 from kaohe.schemes import services
 from kaohe.schemes.models import Category, Indicator, Scheme, Target
+
+if TYPE_CHECKING:
+    from kaohe.accounts.models import User
+    from kaohe.org.models import Department, Unit
 
 
 class SchemeFactory(Factory[Scheme]):
@@ -75,3 +80,28 @@ class TargetFactory(Factory[Target]):
     @classmethod
     def _create(cls, model_class: type[Target], *args: Any, **kwargs: Any) -> Target:
         return services.target_set(by=None, **kwargs)
+
+
+def small_scheme(
+    year: int, *, units: Iterable[Unit], owner: Department, weights: tuple[int, ...] = (60, 40),
+    publish_by: User | None = None,
+) -> Scheme:  # fmt: skip
+    """One category 经济发展 (jjfz), indicators ind0, ind1… (测试指标0…) of the given weights owned by `owner`,
+    a target of 100·(i+1) for each of `units`; published by `publish_by` when given."""
+    scheme = SchemeFactory.create(year=year)
+    category = CategoryFactory.create(scheme=scheme, code="jjfz", name="经济发展")
+    for i, weight in enumerate(weights):
+        indicator = IndicatorFactory.create(
+            scheme=scheme, category=category, code=f"ind{i}", name=f"测试指标{i}", owner=owner,
+            weight=Decimal(weight), sort_order=i,
+        )  # fmt: skip
+        for unit in units:
+            TargetFactory.create(indicator=indicator, unit=unit, amount=Decimal(100 * (i + 1)))
+    return services.scheme_publish(scheme=scheme, by=publish_by) if publish_by else scheme
+
+
+def published(scheme: Scheme) -> Scheme:
+    """Publish the scheme as the district admin does (its weights, targets and the engine's check must hold)."""
+    from kaohe.accounts.tests.factories import UserFactory
+
+    return services.scheme_publish(scheme=scheme, by=UserFactory.create())

@@ -1,7 +1,7 @@
 """The scheme's services refuse every bad input with a Chinese message naming the field, and keep history.
 
-Each class builds its own scheme for a year the demo does not use (2030+), through the services, on top of the
-demo district's units and users.
+Each class builds a small world of its own with factories (two townships of one group, a department, the accounts
+it needs) and its own scheme for a year the demo does not use (2030+), through the services.
 """
 
 from __future__ import annotations
@@ -11,48 +11,56 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.test import TestCase
 
+from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
+from kaohe.accounts.tests.factories import UserFactory
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.models import ChangeLog
 from kaohe.org.models import Department, Unit, UnitGroup
+from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupFactory
 from kaohe.schemes import services
 from kaohe.schemes.choices import ItemKind, RequestStatus, SchemeStatus
 from kaohe.schemes.models import Category, Indicator, Scheme, Target
-from kaohe.test import WorldTestCase
+from kaohe.schemes.tests.factories import small_scheme
 
 YEAR = 2030
 
 
-def build_scheme(
-    year: int, admin: User, *, weights: tuple[int, ...] = (60, 40), publish: bool = False, targets: bool = True
-) -> Scheme:
-    """A small scheme: one category, indicators of the given weights, a target of 100·(i+1) for every township."""
-    scheme = services.scheme_create(year=year, name=f"{year}年度测试方案", by=admin)
-    category = services.category_create(scheme=scheme, code="jjfz", name="经济发展", by=admin)
-    owner = Department.objects.get(code="tongji")
-    for i, weight in enumerate(weights):
-        indicator = services.indicator_create(
-            scheme=scheme, by=admin, code=f"ind{i}", name=f"测试指标{i}", unit="万元", kind="cumulative",
-            owner=owner, source="statistics", category=category, weight=Decimal(weight),
-            rule={"family": "ratio", "cap": "1.2"}, sort_order=i,
-        )  # fmt: skip
-        if targets:
-            for unit in Unit.objects.assessed():
-                services.target_set(indicator=indicator, unit=unit, amount=Decimal(100 * (i + 1)), by=admin)
-    if publish:
-        scheme = services.scheme_publish(scheme=scheme, by=admin)
-    return scheme
+class SmallWorld(TestCase):
+    admin: ClassVar[User]
+    group: ClassVar[UnitGroup]
+    own_unit: ClassVar[Unit]
+    other_unit: ClassVar[Unit]
+    stats: ClassVar[Department]
 
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.admin = UserFactory.create(role=Role.DISTRICT_ADMIN)
+        cls.group = UnitGroupFactory.create(name="测试工业组")
+        cls.own_unit = UnitFactory.create(name="青石测试镇", group=cls.group)
+        cls.other_unit = UnitFactory.create(name="白沙测试镇", group=cls.group)
+        cls.stats = DepartmentFactory.create()
 
-def indicator_fields(scheme: Scheme, **overrides: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "code": "new", "name": "新指标", "unit": "万元", "kind": "cumulative",
-        "owner": Department.objects.get(code="tongji"), "source": "statistics",
-        "category": scheme.categories.get(code="jjfz"), "weight": Decimal(0), "rule": {"family": "ratio"},
-    }  # fmt: skip
-    fields.update(overrides)
-    return fields
+    @classmethod
+    def build_scheme(
+        cls, year: int, *, weights: tuple[int, ...] = (60, 40), publish: bool = False, targets: bool = True
+    ) -> Scheme:
+        """The small scheme of `small_scheme`, with targets for both townships unless told otherwise."""
+        units = (cls.own_unit, cls.other_unit) if targets else ()
+        return small_scheme(
+            year, units=units, owner=cls.stats, weights=weights, publish_by=cls.admin if publish else None
+        )
+
+    def indicator_fields(self, scheme: Scheme, **overrides: Any) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "code": "new", "name": "新指标", "unit": "万元", "kind": "cumulative", "owner": self.stats,
+            "source": "statistics", "category": scheme.categories.get(code="jjfz"), "weight": Decimal(0),
+            "rule": {"family": "ratio"},
+        }  # fmt: skip
+        fields.update(overrides)
+        return fields
 
 
 # One bad rule per family, and the field the engine must name in its message.
@@ -78,21 +86,21 @@ BAD_RULES: list[tuple[dict[str, Any], str, str]] = [
 ]
 
 
-class SchemeDraftTests(WorldTestCase):
+class SchemeDraftTests(SmallWorld):
     scheme: ClassVar[Scheme]
-    admin: ClassVar[User]
 
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.admin = cls.users["district_admin"]
-        cls.scheme = build_scheme(YEAR, cls.admin, targets=False)
+        cls.scheme = cls.build_scheme(YEAR, targets=False)
 
     def test_a_bad_rule_of_every_family_is_refused_naming_the_field(self) -> None:
         before = Indicator.objects.count()
         for rule, field, words in BAD_RULES:
             with self.subTest(rule=rule), self.assertRaises(ValidationError) as ctx:
-                services.indicator_create(scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, rule=rule))
+                services.indicator_create(
+                    scheme=self.scheme, by=self.admin, **self.indicator_fields(self.scheme, rule=rule)
+                )
             message = ctx.exception.message_dict["rule"][0]
             self.assertTrue(message.startswith("评分规则有误："), message)
             self.assertIn(f"{field}：", message)
@@ -113,7 +121,7 @@ class SchemeDraftTests(WorldTestCase):
         curve = ["0.1", "0.2", "0.3", "0.25", "0.5", "0.6", "0.7", "0.8", "0.85", "0.9", "0.95", "1"]
         with self.assertRaises(ValidationError) as ctx:
             services.indicator_create(
-                scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, plan_curve=curve)
+                scheme=self.scheme, by=self.admin, **self.indicator_fields(self.scheme, plan_curve=curve)
             )
         message = ctx.exception.message_dict["plan_curve"][0]
         self.assertIn("plan_curve[3]", message)
@@ -123,21 +131,21 @@ class SchemeDraftTests(WorldTestCase):
         curve = [str(Decimal(m) / 20) for m in range(1, 13)]
         with self.assertRaises(ValidationError) as ctx:
             services.indicator_create(
-                scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, plan_curve=curve)
+                scheme=self.scheme, by=self.admin, **self.indicator_fields(self.scheme, plan_curve=curve)
             )
         self.assertIn("12月累计比例须为1", ctx.exception.message_dict["plan_curve"][0])
 
     def test_a_plan_curve_that_rises_to_one_is_kept(self) -> None:
         curve = ["0.05", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "0.95", "1"]
         indicator = services.indicator_create(
-            scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, plan_curve=curve)
+            scheme=self.scheme, by=self.admin, **self.indicator_fields(self.scheme, plan_curve=curve)
         )
         self.assertEqual(indicator.plan_curve, curve)
 
     def test_a_negative_weight_is_refused(self) -> None:
         with self.assertRaises(ValidationError) as ctx:
             services.indicator_create(
-                scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme, weight=Decimal("-5"))
+                scheme=self.scheme, by=self.admin, **self.indicator_fields(self.scheme, weight=Decimal("-5"))
             )
         self.assertIn("weight", ctx.exception.message_dict)
 
@@ -175,9 +183,9 @@ class SchemeDraftTests(WorldTestCase):
         self.assertIn("stretch", ctx.exception.message_dict)
 
     def test_publishing_with_weights_not_summing_to_100_lists_the_problem_and_keeps_the_draft(self) -> None:
-        scheme = build_scheme(YEAR + 1, self.admin, weights=(60, 30))
+        scheme = self.build_scheme(YEAR + 1, weights=(60, 30))
         problems = services.scheme_problems(scheme)
-        self.assertIn("工业主导型的指标分值合计为 90，应为 100。", problems)
+        self.assertIn("测试工业组的指标分值合计为 90，应为 100。", problems)
         with self.assertRaises(ApplicationError) as ctx:
             services.scheme_publish(scheme=scheme, by=self.admin)
         self.assertEqual(ctx.exception.extra["problems"], problems)
@@ -185,12 +193,11 @@ class SchemeDraftTests(WorldTestCase):
         self.assertEqual(scheme.status, SchemeStatus.DRAFT)
 
     def test_a_group_weight_counts_instead_of_the_indicator_weight(self) -> None:
-        scheme = build_scheme(YEAR + 1, self.admin, weights=(60, 40))
-        industry = UnitGroup.objects.get(code="industry")
+        scheme = self.build_scheme(YEAR + 1, weights=(60, 40))
         services.group_weight_set(
-            indicator=scheme.indicators.get(code="ind0"), group_id=industry.pk, weight=Decimal(50), by=self.admin
+            indicator=scheme.indicators.get(code="ind0"), group_id=self.group.pk, weight=Decimal(50), by=self.admin
         )
-        self.assertEqual(services.scheme_problems(scheme), ["工业主导型的指标分值合计为 90，应为 100。"])
+        self.assertEqual(services.scheme_problems(scheme), ["测试工业组的指标分值合计为 90，应为 100。"])
 
     def test_an_indicator_needing_targets_without_any_is_a_problem(self) -> None:
         self.assertIn("指标“测试指标0”需要目标值，但尚未给任何乡镇下达目标。", services.scheme_problems(self.scheme))
@@ -206,41 +213,37 @@ class SchemeDraftTests(WorldTestCase):
         self.assertEqual(ctx.exception.message, services.SCHEME_NOT_PUBLISHED.format(year=YEAR))
 
     def test_indicator_save_sets_and_removes_group_weights(self) -> None:
-        industry = UnitGroup.objects.get(code="industry")
         indicator = services.indicator_save(
             scheme=self.scheme,
-            data=indicator_fields(self.scheme),
-            group_weights={industry.pk: Decimal(7)},
+            data=self.indicator_fields(self.scheme),
+            group_weights={self.group.pk: Decimal(7)},
             by=self.admin,
         )
         self.assertEqual(indicator.group_weights.get().weight, Decimal(7))
         services.indicator_save(
-            scheme=self.scheme, indicator=indicator, data=indicator_fields(self.scheme, name="改名"),
-            group_weights={industry.pk: None}, by=self.admin,
+            scheme=self.scheme, indicator=indicator, data=self.indicator_fields(self.scheme, name="改名"),
+            group_weights={self.group.pk: None}, by=self.admin,
         )  # fmt: skip
         indicator.refresh_from_db()
         self.assertEqual(indicator.name, "改名")
         self.assertFalse(indicator.group_weights.exists())
 
     def test_indicator_save_is_all_or_nothing(self) -> None:
-        industry = UnitGroup.objects.get(code="industry")
         with self.assertRaises(ValidationError):
             services.indicator_save(
-                scheme=self.scheme, data=indicator_fields(self.scheme), group_weights={industry.pk: Decimal(-1)},
+                scheme=self.scheme, data=self.indicator_fields(self.scheme), group_weights={self.group.pk: Decimal(-1)},
                 by=self.admin,
             )  # fmt: skip
         self.assertFalse(self.scheme.indicators.filter(code="new").exists())
 
 
-class TargetsBulkSetTests(WorldTestCase):
+class TargetsBulkSetTests(SmallWorld):
     scheme: ClassVar[Scheme]
-    admin: ClassVar[User]
 
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.admin = cls.users["district_admin"]
-        cls.scheme = build_scheme(YEAR, cls.admin)
+        cls.scheme = cls.build_scheme(YEAR)
 
     def test_one_bad_cell_saves_nothing_and_every_bad_cell_is_named(self) -> None:
         ind0, ind1 = self.scheme.indicators.order_by("code")
@@ -254,8 +257,8 @@ class TargetsBulkSetTests(WorldTestCase):
             services.targets_bulk_set(scheme=self.scheme, cells=cells, by=self.admin)
         errors = [str(e) for e in ctx.exception.extra["errors"]]
         self.assertEqual(len(errors), 2)
-        self.assertTrue(errors[0].startswith("白沙镇 · 测试指标0：目标值须大于0"), errors[0])
-        self.assertTrue(errors[1].startswith("青石镇 · 测试指标1：6月的分期目标"), errors[1])
+        self.assertTrue(errors[0].startswith("白沙测试镇 · 测试指标0：目标值须大于0"), errors[0])
+        self.assertTrue(errors[1].startswith("青石测试镇 · 测试指标1：6月的分期目标"), errors[1])
         self.assertEqual(Target.objects.get(indicator=ind0, unit=self.own_unit).amount, Decimal(100))
         self.assertEqual(ChangeLog.objects.count(), logs)
 
@@ -271,22 +274,20 @@ class TargetsBulkSetTests(WorldTestCase):
         self.assertFalse(Target.objects.filter(indicator=ind1, unit=self.other_unit).exists())
 
     def test_a_published_scheme_refuses_the_matrix(self) -> None:
-        scheme = build_scheme(YEAR + 1, self.admin, publish=True)
+        scheme = self.build_scheme(YEAR + 1, publish=True)
         cell = services.TargetCell(self.own_unit, scheme.indicators.first(), Decimal(5))  # type: ignore[arg-type]
         with self.assertRaises(ApplicationError):
             services.targets_bulk_set(scheme=scheme, cells=[cell], by=self.admin)
 
 
-class PublishedSchemeTests(WorldTestCase):
+class PublishedSchemeTests(SmallWorld):
     scheme: ClassVar[Scheme]
-    admin: ClassVar[User]
     target: ClassVar[Target]
 
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.admin = cls.users["district_admin"]
-        cls.scheme = build_scheme(YEAR, cls.admin, publish=True)
+        cls.scheme = cls.build_scheme(YEAR, publish=True)
         cls.target = Target.objects.get(indicator__scheme=cls.scheme, indicator__code="ind0", unit=cls.own_unit)
 
     def frozen(self) -> str:
@@ -299,11 +300,11 @@ class PublishedSchemeTests(WorldTestCase):
 
     def test_every_edit_of_a_published_scheme_is_refused(self) -> None:
         indicator = self.target.indicator
-        group = UnitGroup.objects.get(code="industry")
+        group = self.group
         attempts: dict[str, Callable[[], object]] = {
             "category": lambda: services.category_create(scheme=self.scheme, code="x", name="x", by=self.admin),
             "indicator": lambda: services.indicator_create(
-                scheme=self.scheme, by=self.admin, **indicator_fields(self.scheme)
+                scheme=self.scheme, by=self.admin, **self.indicator_fields(self.scheme)
             ),
             "update": lambda: services.indicator_update(indicator=indicator, data={"name": "x"}, by=self.admin),
             "weight": lambda: services.group_weight_set(
@@ -325,7 +326,9 @@ class PublishedSchemeTests(WorldTestCase):
     def request(self, **kwargs: Any) -> Any:
         data: dict[str, Any] = {"effective_month": 7, "new_amount": Decimal(80), "reason": "受洪灾影响，企业停产"}
         data.update(kwargs)
-        return services.target_adjustment_request(target=self.target, by=self.users["township_leader"], **data)
+        return services.target_adjustment_request(
+            target=self.target, by=UserFactory.create(role=Role.TOWNSHIP_LEADER, unit=self.own_unit), **data
+        )
 
     def test_an_approved_adjustment_changes_the_target_and_keeps_old_and_new(self) -> None:
         adjustment = self.request(new_stages={"6": "40"})
@@ -383,11 +386,15 @@ class PublishedSchemeTests(WorldTestCase):
 
     def test_an_item_record_is_proposed_and_decided_once(self) -> None:
         item_type = services.item_type_create(
-            scheme=build_scheme(YEAR + 1, self.admin), by=self.admin, kind=ItemKind.BONUS, code="zs", name="招商加分",
+            scheme=self.build_scheme(YEAR + 1), by=self.admin, kind=ItemKind.BONUS, code="zs", name="招商加分",
             points=Decimal(2), cap=Decimal(6),
         )  # fmt: skip
         record = services.item_record_propose(
-            item_type=item_type, unit=self.own_unit, month=5, reason="引进亿元项目", by=self.users["dept_officer"]
+            item_type=item_type,
+            unit=self.own_unit,
+            month=5,
+            reason="引进亿元项目",
+            by=UserFactory.create(role=Role.DEPT_OFFICER, department=self.stats),
         )
         self.assertEqual((record.points, record.status), (Decimal(2), RequestStatus.PENDING))
         services.item_record_decide(record=record, approve=True, by=self.admin)
@@ -395,10 +402,9 @@ class PublishedSchemeTests(WorldTestCase):
             services.item_record_decide(record=record, approve=False, by=self.admin, note="撤回")
 
 
-class CategoryTests(WorldTestCase):
+class CategoryTests(SmallWorld):
     def test_a_category_code_is_unique_within_its_scheme(self) -> None:
-        admin = self.users["district_admin"]
-        scheme = build_scheme(YEAR, admin, targets=False)
+        scheme = self.build_scheme(YEAR, targets=False)
         with self.assertRaises(ValidationError):
-            services.category_create(scheme=scheme, code="jjfz", name="重复", by=admin)
+            services.category_create(scheme=scheme, code="jjfz", name="重复", by=self.admin)
         self.assertEqual(Category.objects.filter(scheme=scheme).count(), 1)

@@ -25,11 +25,11 @@ from kaohe.schemes.choices import ItemKind, RequestStatus, SchemeStatus
 from kaohe.schemes.forms import parse_stages, validate_evidence
 from kaohe.schemes.models import Indicator, ItemRecord, ItemType, Scheme, Target, TargetAdjustment
 from kaohe.schemes.selectors import describe_grade_rule, describe_plan_curve, describe_rule
-from kaohe.test import WorldTestCase
-
-from .test_services import build_scheme
+from kaohe.test import WorldTestCase, world_scheme
 
 DRAFT, PUBLISHED = 2030, 2031
+
+
 BUSINESS_ROLES = [
     "district_admin", "dept_officer", "township_clerk", "township_leader", "district_reviewer", "district_leader",
     "supervisor",
@@ -60,8 +60,8 @@ class SchemeViewTestCase(WorldTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         cls.admin = cls.users["district_admin"]
-        cls.draft = build_scheme(DRAFT, cls.admin)
-        cls.published = build_scheme(PUBLISHED, cls.admin, publish=True)
+        cls.draft = world_scheme(DRAFT, cls.admin)
+        cls.published = world_scheme(PUBLISHED, cls.admin, publish=True)
 
     def target(self, scheme: Scheme, unit: Any, code: str = "ind0") -> Target:
         return Target.objects.get(indicator__scheme=scheme, indicator__code=code, unit=unit)
@@ -127,7 +127,7 @@ class SchemePageTests(SchemeViewTestCase):
         self.assertNotContains(response, 'data-testid="publish"')
 
     def test_publishing_a_scheme_with_problems_shows_them_instead(self) -> None:
-        scheme = build_scheme(2032, self.admin, weights=(60, 30))
+        scheme = world_scheme(2032, self.admin, weights=(60, 30))
         response = self.client_for("district_admin").post(reverse("schemes:publish", args=[2032]), follow=True)
         scheme.refresh_from_db()
         self.assertEqual(scheme.status, SchemeStatus.DRAFT)
@@ -499,7 +499,7 @@ class ItemRecordTests(SchemeViewTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        scheme = build_scheme(2033, cls.admin, weights=(100,), publish=False)
+        scheme = world_scheme(2033, cls.admin, weights=(100,), publish=False)
         cls.item_type = services.item_type_create(
             scheme=scheme, by=cls.admin, kind=ItemKind.BONUS, code="zs", name="引进亿元项目", points=Decimal(2),
             cap=Decimal(6),

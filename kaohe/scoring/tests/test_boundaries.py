@@ -6,7 +6,7 @@ from __future__ import annotations
 import unittest
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kaohe.scoring import IndicatorSpec, Kind, Scheme, Target, Unit, YearData, rule_from_dict
@@ -32,7 +32,6 @@ def one_indicator(rule: dict[str, object], figures: list[str], target: str = "10
 
 
 class TestBoundarySeekingDifferential(unittest.TestCase):
-    @settings(max_examples=120, deadline=None)
     @given(st.integers(0, 2**32))
     def test_random_schemes_on_their_thresholds(self, seed: int) -> None:
         scheme, data, through = boundary_case(seed)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kaohe.scoring import (
@@ -128,7 +128,6 @@ def _exercises(s: Scheme, d: YearData, through: int, months: tuple[int, ...]) ->
 
 
 class TestChosenMonthsMatchFullRun(unittest.TestCase):
-    @settings(max_examples=120, deadline=None)
     @given(st.integers(0, 2**32), st.integers(0, 2**11 - 1))
     def test_random_cases_any_subset(self, seed: int, mask: int) -> None:
         s, d, through = random_case(seed)

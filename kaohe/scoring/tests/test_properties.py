@@ -7,7 +7,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kaohe.scoring import ON_SCHEDULE_STATUSES, Kind, Status, score_month, score_period, score_year
@@ -15,7 +15,6 @@ from kaohe.scoring.tests.builders import data, scheme, spec
 from kaohe.scoring.tests.randomized import random_case
 from kaohe.scoring.types import ComboRule
 
-SETTINGS = settings(max_examples=80, deadline=None)
 amounts = st.decimals(min_value=0, max_value=10**9, places=4, allow_nan=False, allow_infinity=False)
 targets = st.decimals(min_value=Decimal("0.0001"), max_value=10**9, places=4, allow_nan=False, allow_infinity=False)
 months = st.integers(1, 12)
@@ -30,7 +29,6 @@ def curves(draw: Any) -> tuple[Decimal, ...] | None:
 
 
 class TestExactDecision(unittest.TestCase):
-    @SETTINGS
     @given(targets, amounts, months, curves())
     def test_on_schedule_is_the_exact_rational_comparison(
         self, target: Decimal, actual: Decimal, month: int, curve: tuple[Decimal, ...] | None
@@ -44,7 +42,6 @@ class TestExactDecision(unittest.TestCase):
         self.assertEqual(cell.status in ON_SCHEDULE_STATUSES, expected)
         self.assertEqual(score_year(s, d, through=month).status("a", "x", month) in ON_SCHEDULE_STATUSES, expected)
 
-    @SETTINGS
     @given(st.integers(1, 10**8), months)
     def test_exactly_on_schedule_is_on_schedule(self, units: int, month: int) -> None:
         target = Decimal(units * 12).scaleb(-4)  # target × N/12 is then exact with 4 decimals
@@ -87,7 +84,6 @@ BOUNDED: list[tuple[dict[str, Any], Fraction, Fraction]] = [
 
 
 class TestCapsAndFloors(unittest.TestCase):
-    @SETTINGS
     @given(st.integers(0, len(BOUNDED) - 1), targets, amounts, months)
     def test_points_stay_within_caps_and_floors(self, k: int, target: Decimal, actual: Decimal, month: int) -> None:
         assume(actual <= target * 1000)
@@ -99,7 +95,6 @@ class TestCapsAndFloors(unittest.TestCase):
         lo = int(score_year(s, d, through=month).scores.points_lo[0, month - 1, 0])
         self.assertTrue(low * 10**9 <= lo <= high * 10**9)
 
-    @SETTINGS
     @given(st.decimals(min_value=-50, max_value=50, places=2), st.decimals(min_value=-20, max_value=20, places=2))
     def test_growth_points_within_bonus_and_penalty_caps(self, growth: Decimal, target: Decimal) -> None:
         rule = {
@@ -127,7 +122,6 @@ SCALE_INVARIANT: list[dict[str, Any]] = [
 
 
 class TestScaleInvariance(unittest.TestCase):
-    @SETTINGS
     @given(st.integers(0, len(SCALE_INVARIANT) - 1), targets, amounts, months, st.integers(2, 1000))
     def test_scaling_values_and_targets_changes_nothing(
         self, k: int, target: Decimal, actual: Decimal, month: int, factor: int
@@ -144,7 +138,6 @@ class TestScaleInvariance(unittest.TestCase):
 
 
 class TestRandomSchemes(unittest.TestCase):
-    @settings(max_examples=60, deadline=None)
     @given(st.integers(0, 2**32))
     def test_ranks_follow_totals_and_no_target_is_never_behind(self, seed: int) -> None:
         s, d, through = random_case(seed)
