@@ -23,6 +23,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "home.view": "首页",
     "account.self": "本人账户",
     "org.view": "查看组织机构",
+    "org.manage": "管理组织机构（单位、分组、部门）",
     "scheme.view": "查看考核方案与目标",
     "scheme.manage": "编制与发布考核方案",
     "target.adjust": "申请任务调整",
@@ -44,6 +45,7 @@ _BUSINESS = frozenset({"home.view", "account.self", "org.view", "scheme.view", "
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: _BUSINESS
     | {
+        "org.manage",
         "scheme.manage",
         "target.adjust",
         "target.decide",

@@ -142,7 +142,7 @@ class ImportRejected(ApplicationError):
 
 
 @dataclass
-class ImportReport:
+class ImportReport(xlsx.CellReport):
     """What an import did (or, in a dry run, would do); the web page and the command line print it."""
 
     ok: bool
@@ -164,10 +164,6 @@ class ImportReport:
         return self.created + self.updated + self.deleted
 
     @property
-    def more_problems(self) -> int:
-        return self.total_problems - len(self.problems)
-
-    @property
     def summary(self) -> str:
         if not self.ok:
             return self.message
@@ -185,15 +181,6 @@ class ImportReport:
         else:
             parts = f"新增 {self.created:,} 个、修改 {self.updated:,} 个、删除 {self.deleted:,} 个"
         return f"{parts}，未变 {self.unchanged:,} 个。"
-
-    def lines(self) -> list[str]:
-        """The report as text: each rejected cell on its own line, then the headline; or the one-line summary."""
-        if self.ok:
-            return [self.summary]
-        lines = [str(p) for p in self.problems]
-        if self.more_problems:
-            lines.append(f"……另有 {self.more_problems:,} 处错误未列出。")
-        return [*lines, self.message]
 
 
 def _refused(filename: str, dry_run: bool, message: str, problems: Sequence[CellProblem], total: int) -> ImportReport:

@@ -94,6 +94,32 @@ class CellProblem:
         return f"{describe_cell(self.sheet, self.row, self.column)}：{self.message}"
 
 
+class CellReport:
+    """What an import report prints: each rejected cell on its own line, then the headline; or the one-line
+    summary. Mixed into the imports' report dataclasses, which hold these attributes."""
+
+    ok: bool
+    message: str
+    problems: Sequence[CellProblem]
+    total_problems: int
+
+    @property
+    def summary(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def more_problems(self) -> int:
+        return self.total_problems - len(self.problems)
+
+    def lines(self) -> list[str]:
+        if self.ok:
+            return [self.summary]
+        lines = [str(p) for p in self.problems]
+        if self.more_problems:
+            lines.append(f"……另有 {self.more_problems:,} 处错误未列出。")
+        return [*lines, self.message]
+
+
 class XlsxRejected(Exception):
     """The upload is refused; `message` (Chinese) is safe to show to the user as is."""
 
@@ -169,6 +195,15 @@ def read_workbook(data: bytes, *, filename: str, limits: Limits = DEFAULT_LIMITS
     return _read_values(_inspect_package(data, limits), limits)
 
 
+# Formats districts also save in, and where to save them as .xlsx instead.
+_OTHER_FORMATS = {
+    ".csv": "Excel 或 WPS 表格",
+    ".et": "WPS 表格",
+    ".ods": "LibreOffice 或 WPS 表格",
+    ".numbers": "Numbers",
+}
+
+
 def _check_filename(filename: str) -> None:
     ext = posixpath.splitext(filename.replace("\\", "/"))[1].lower()
     if ext == ".xlsx":
@@ -177,6 +212,8 @@ def _check_filename(filename: str) -> None:
         raise XlsxRejected("不支持含宏的 .xlsm 文件，请在 Excel 中“另存为”Excel 工作簿（*.xlsx）后再上传。")
     if ext == ".xls":
         raise XlsxRejected("不支持旧版 .xls 文件，请在 Excel 中“另存为”Excel 工作簿（*.xlsx）后再上传。")
+    if ext in _OTHER_FORMATS:
+        raise XlsxRejected(f"不支持 {ext} 文件，请在 {_OTHER_FORMATS[ext]} 中“另存为”Excel 工作簿（*.xlsx）后再上传。")
     shown = f"（当前为“{ext}”）" if ext else ""
     raise XlsxRejected(f"仅支持 Excel 工作簿（.xlsx）文件{shown}。")
 

@@ -73,13 +73,15 @@ class Unit(BaseModel):
     class Meta:
         verbose_name = "单位"
         verbose_name_plural = "单位"
+        # Names may repeat (published tables mask names, "**镇"); the code alone identifies a unit.
         ordering = ["sort_order", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="org_unit_unique_name_under_parent"),
-        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def kind_label(kind: str) -> str:
+        return str(dict(UnitKind.choices).get(kind, kind))
 
     @property
     def is_township(self) -> bool:
@@ -89,6 +91,10 @@ class Unit(BaseModel):
         from django.core.exceptions import ValidationError
 
         allowed = ALLOWED_PARENT_KIND.get(self.kind, ())
+        if self.kind == UnitKind.DISTRICT:
+            other = Unit.objects.filter(kind=UnitKind.DISTRICT).exclude(pk=self.pk).first()
+            if other is not None:
+                raise ValidationError({"kind": f"系统中已有区（县）“{other.name}”（{other.code}），组织树只有一个根。"})
         if not allowed and self.parent_id is not None:
             raise ValidationError({"parent": "区（县）是组织树的根，不能有上级单位。"})
         if allowed and (self.parent is None or self.parent.kind not in allowed):

@@ -1,0 +1,579 @@
+"""Ledgers (台账): the registers a district keeps as workbooks — the org tree first, then key projects, deals and
+supervised items. An app declares a ledger's sheets and columns (`Ledger`, `LedgerSheet`, `LedgerColumn`) in its
+`ledgers.py`; every ledger then gets the same template, export, all-or-nothing import with a dry run, web pages
+(`kaohe.core.ledger_views.ledger_urls`) and `kaohe ledger` command.
+
+The import reads each sheet by its Chinese headers (in any order, under a title row or not), parses every cell by
+its column's type, then writes row by row through the app's own service (`LedgerSheet.save`), all in one
+transaction: a row whose values equal the stored ones is left alone, a new key is added, a known key is changed.
+A service's refusal is reported at the cell of the field it names. If any cell is refused, or in a dry run,
+the transaction is rolled back: nothing is half-written, and the report lists every rejected cell by sheet, row
+and column. An export imports back unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError, models, transaction
+
+from kaohe.core.exceptions import ApplicationError
+from kaohe.lib import xlsx
+from kaohe.lib.xlsx import CellProblem, CellValue
+
+if TYPE_CHECKING:
+    from kaohe.accounts.models import User
+
+logger = logging.getLogger(__name__)
+M = TypeVar("M", bound=models.Model)
+
+HELP_SHEET = "填写说明"
+HEADER_SEARCH_ROWS = 10  # a district's own file may carry a title row or two above the headers
+TEMPLATE_ROWS = 300  # formatted, validated blank rows in a template
+MAX_PROBLEMS = 200  # rejected cells listed in a report; the rest are counted
+NO_SHEET = "工作簿中没有{sheets}工作表。请使用本系统下载的模板，或把工作表命名为{sheets}之一。"
+NO_HEADER = "工作表“{sheet}”的前 {rows} 行中找不到表头（至少须有“{key}”列）。"
+MISSING_HEADER = "缺少必填列“{header}”"
+UNKNOWN_HEADER = "无法识别的列“{header}”，本台账的列为：{known}"
+REPEATED_HEADER = "列“{header}”重复出现"
+REPEATED_KEY = "{header}“{key}”在本表第 {row} 行已出现过"
+NOT_ALLOWED = "用户“{user}”没有导入{title}台账的权限。"
+DB_FAILED = "导入时数据库出错，已全部回滚，没有写入任何数据。请稍后重试；如仍失败，请联系系统管理员。"
+
+
+class CellError(Exception):
+    """A cell's value cannot be used; the message (Chinese) says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- column types: parse a cell into the value the service takes, and write a value back as a cell --------------
+
+
+def _text(raw: CellValue) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "是" if raw else "否"
+    if isinstance(raw, Decimal):
+        return format(raw.normalize(), "f") if raw == raw.to_integral_value() else format(raw, "f")
+    return xlsx.unescape_text(str(raw)).strip()
+
+
+@dataclass(frozen=True)
+class Text:
+    max_length: int = 200
+
+    def parse(self, raw: CellValue) -> Any:
+        text = _text(raw)
+        if len(text) > self.max_length:
+            raise CellError(f"不能超过 {self.max_length} 个字")
+        return text
+
+    def blank(self) -> Any:
+        return ""
+
+    def cell(self, value: Any) -> xlsx.WriteValue:
+        return str(value or "")
+
+    def describe(self) -> str:
+        return f"文字，最长 {self.max_length} 个字"
+
+
+@dataclass(frozen=True)
+class Integer:
+    minimum: int = 0
+    maximum: int = 999_999
+    default: int = 0
+
+    def parse(self, raw: CellValue) -> Any:
+        text = _text(raw).replace(",", "")
+        if not re.fullmatch(r"-?[0-9]+(\.0*)?", text):
+            raise CellError("须为整数")
+        number = int(Decimal(text))
+        if not self.minimum <= number <= self.maximum:
+            raise CellError(f"须在 {self.minimum} 到 {self.maximum} 之间")
+        return number
+
+    def blank(self) -> Any:
+        return self.default
+
+    def cell(self, value: Any) -> xlsx.WriteValue:
+        return int(value)
+
+    def describe(self) -> str:
+        return f"整数，{self.minimum}～{self.maximum}，不填为 {self.default}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of the labels (shown and exported); the stored values and `aliases` are accepted too."""
+
+    choices: Sequence[tuple[str, str]]  # (value, label), as Django's TextChoices.choices
+    aliases: Mapping[str, str] = field(default_factory=dict)  # other words districts use → value
+
+    def parse(self, raw: CellValue) -> Any:
+        text = _text(raw)
+        for value, label in self.choices:
+            if text in (label, value):
+                return value
+        if text in self.aliases:
+            return self.aliases[text]
+        raise CellError(f"须为{'、'.join(f'“{label}”' for _, label in self.choices)}之一")
+
+    def blank(self) -> Any:
+        return ""
+
+    def cell(self, value: Any) -> xlsx.WriteValue:
+        return str(dict(self.choices).get(value, value))
+
+    def describe(self) -> str:
+        return "下拉选择：" + "、".join(label for _, label in self.choices)
+
+
+@dataclass(frozen=True)
+class YesNo:
+    default: bool = True
+
+    def parse(self, raw: CellValue) -> Any:
+        if isinstance(raw, bool):
+            return raw
+        text = _text(raw)
+        if text in ("是", "Y", "y", "1", "TRUE", "true", "√"):
+            return True
+        if text in ("否", "N", "n", "0", "FALSE", "false", "×"):
+            return False
+        raise CellError("须为“是”或“否”")
+
+    def blank(self) -> Any:
+        return self.default
+
+    def cell(self, value: Any) -> xlsx.WriteValue:
+        return "是" if value else "否"
+
+    def describe(self) -> str:
+        return f"“是”或“否”，不填为“{'是' if self.default else '否'}”"
+
+
+@dataclass(frozen=True)
+class Ref(Generic[M]):
+    """The code of a row of another sheet (or of this one), looked up when the row is written: rows of earlier
+    sheets, and earlier rows of this sheet, are found even in the same import."""
+
+    model: type[M]
+    what: str  # "上级单位", "考核分组"
+    key: str = "code"
+
+    def parse(self, raw: CellValue) -> Any:
+        return _text(raw)  # the code; resolved to its row at write time
+
+    def blank(self) -> Any:
+        return ""
+
+    def cell(self, value: Any) -> xlsx.WriteValue:
+        return getattr(value, self.key) if value is not None else ""
+
+    def describe(self) -> str:
+        return f"{self.what}的编码"
+
+    def resolve(self, code: str) -> M | None:
+        if not code:
+            return None
+        found = self.model._default_manager.filter(**{self.key: code}).first()
+        if found is None:
+            raise CellError(f"找不到编码为“{code}”的{self.what}")
+        return found
+
+
+ColumnType = Text | Integer | Choice | YesNo | Ref[Any]
+
+
+@dataclass(frozen=True)
+class LedgerColumn:
+    header: str  # the Chinese header, exactly as in the template
+    field: str  # the service's keyword and the key of the row's values
+    type: ColumnType
+    required: bool = False
+    help: str = ""
+    example: str = ""
+    width: float = 14
+
+
+@dataclass(frozen=True)
+class LedgerSheet(Generic[M]):
+    """One sheet of a ledger: its columns, how to read the stored rows and how to write one through a service.
+
+    `save(current, values, by, reason)` creates a row when `current` is None, else changes it, and raises
+    ValidationError (by field) or ApplicationError for what it refuses. `values(row)` gives a stored row as the
+    same dict of field values, so an unchanged row is recognised and left alone."""
+
+    name: str
+    columns: tuple[LedgerColumn, ...]
+    rows: Callable[[], Iterable[M]]
+    values: Callable[[M], dict[str, Any]]
+    save: Callable[[M | None, dict[str, Any], User, str], M]
+    key: str = "code"
+    parent: str | None = None  # a field referring to this sheet's own key: referenced rows are written first
+    examples: tuple[tuple[str, ...], ...] = ()  # rows for the help sheet, one text per column
+
+    def column(self, name: str) -> LedgerColumn:
+        return next(c for c in self.columns if c.field == name)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    name: str  # the command's and URL's name, e.g. "org"
+    title: str  # e.g. "组织机构"
+    permission: str  # who may download, dry-run and import it (a permission code)
+    sheets: tuple[LedgerSheet[Any], ...]
+    description: str = ""
+
+    @property
+    def filename(self) -> str:
+        return f"{self.title}台账.xlsx"
+
+    @property
+    def template_filename(self) -> str:
+        return f"{self.title}台账模板.xlsx"
+
+    def sheet_names(self) -> str:
+        return "、".join(f"“{s.name}”" for s in self.sheets)
+
+
+_REGISTRY: dict[str, Ledger] = {}
+
+
+def register(ledger: Ledger) -> Ledger:
+    """Declare a ledger (from an app's `ledgers.py`, imported by its AppConfig.ready)."""
+    if ledger.name in _REGISTRY and _REGISTRY[ledger.name] is not ledger:
+        raise ValueError(f"ledger {ledger.name!r} is declared twice")
+    _REGISTRY[ledger.name] = ledger
+    return ledger
+
+
+def ledgers() -> list[Ledger]:
+    return sorted(_REGISTRY.values(), key=lambda x: x.name)
+
+
+def get_ledger(name: str) -> Ledger | None:
+    return _REGISTRY.get(name)
+
+
+# --- writing: export and template ------------------------------------------------------------------------------
+
+
+def _columns(sheet: LedgerSheet[Any]) -> list[xlsx.Column]:
+    out = []
+    for column in sheet.columns:
+        validation = xlsx.Choices(tuple(label for _, label in column.type.choices)) if isinstance(
+            column.type, Choice
+        ) else (xlsx.Choices(("是", "否")) if isinstance(column.type, YesNo) else None)  # fmt: skip
+        num_format = "0" if isinstance(column.type, Integer) else "@"  # codes stay text: "001" keeps its zeros
+        title = f"{column.header}*" if column.required else column.header
+        out.append(xlsx.Column(title, width=column.width, num_format=num_format, validation=validation, locked=False))
+    return out
+
+
+def _help_sheet(ledger: Ledger) -> xlsx.Sheet:
+    rows: list[list[xlsx.WriteValue | xlsx.Cell]] = []
+    bold = xlsx.CellFormat(bold=True)
+    intro = (
+        f"{ledger.title}台账：{ledger.description}" if ledger.description else f"{ledger.title}台账",
+        "带 * 的列必须填写。按“编码”识别每一行：编码已存在的行按表中内容修改，新编码的行新增，表中没有的行保持不变。",
+        "导入前可先“试导入”：只检查、报告将新增和修改的行，不写入任何数据。有任何一格错误时整份文件都不导入，"
+        "并逐格列出错误所在的工作表、行和列。",
+    )
+    rows += [[xlsx.Cell(line, bold if i == 0 else xlsx.CellFormat(wrap=True))] for i, line in enumerate(intro)]
+    for sheet in ledger.sheets:
+        rows += [[], [xlsx.Cell(f"工作表“{sheet.name}”", bold)], [xlsx.Cell(h, bold) for h in ("列", "必填", "要求")]]
+        rows += [
+            [c.header, "是" if c.required else "否", "；".join(p for p in (c.type.describe(), c.help) if p)]
+            for c in sheet.columns
+        ]
+        if sheet.examples:
+            rows += [[xlsx.Cell("示例：", bold)], [xlsx.Cell(c.header, bold) for c in sheet.columns]]
+            rows += [list(example) for example in sheet.examples]
+    width = max(3, *(len(s.columns) for s in ledger.sheets))
+    columns = [xlsx.Column("", width=18), xlsx.Column("", width=8), xlsx.Column("", width=60)]
+    columns += [xlsx.Column("", width=14) for _ in range(width - 3)]
+    padded = [[*row, *([None] * (width - len(row)))] for row in rows]
+    return xlsx.Sheet(HELP_SHEET, columns=columns, rows=padded)
+
+
+def _data_sheet(sheet: LedgerSheet[Any], rows: Sequence[Any], *, blank_rows: int = 0) -> xlsx.Sheet:
+    lines = [[c.type.cell(values[c.field]) for c in sheet.columns] for values in (sheet.values(r) for r in rows)]
+    return xlsx.Sheet(sheet.name, columns=_columns(sheet), rows=lines, blank_rows=blank_rows)
+
+
+def ledger_export(ledger: Ledger) -> bytes:
+    """Every stored row of every sheet, in the template's layout: imported back, it changes nothing."""
+    sheets = [_data_sheet(s, list(s.rows())) for s in ledger.sheets]
+    return xlsx.write_workbook([*sheets, _help_sheet(ledger)], meta={"ledger": ledger.name})
+
+
+def ledger_template(ledger: Ledger) -> bytes:
+    """The headers, formatted and validated blank rows, and the help sheet with example rows."""
+    sheets = [_data_sheet(s, [], blank_rows=TEMPLATE_ROWS) for s in ledger.sheets]
+    return xlsx.write_workbook([*sheets, _help_sheet(ledger)], meta={"ledger": ledger.name})
+
+
+# --- reading: the import -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class LedgerReport(xlsx.CellReport):
+    """What an import did or, in a dry run, would do; the page and the command print it."""
+
+    ledger: Ledger
+    filename: str
+    dry_run: bool
+    ok: bool = True
+    message: str = ""
+    problems: list[CellProblem] = field(default_factory=list)
+    total_problems: int = 0
+    counts: dict[str, Counter[str]] = field(default_factory=dict)  # sheet → added / changed / unchanged
+
+    def count(self, what: str) -> int:
+        return sum(c[what] for c in self.counts.values())
+
+    @property
+    def written(self) -> int:
+        return self.count("added") + self.count("changed")
+
+    @property
+    def summary(self) -> str:
+        if not self.ok:
+            return self.message
+        if not self.written:
+            return f"没有需要导入的修改：文件与系统中的{self.ledger.title}一致（{self.count('unchanged')} 行未变）。"
+        parts = f"新增 {self.count('added')} 行、修改 {self.count('changed')} 行、未变 {self.count('unchanged')} 行"
+        if self.dry_run:
+            return f"试导入：将{parts}（本次未写入任何数据）。"
+        return f"已导入{self.ledger.title}台账：{parts}。"
+
+    def by_sheet(self) -> list[tuple[str, int, int, int]]:
+        return [(n, c["added"], c["changed"], c["unchanged"]) for n, c in self.counts.items()]
+
+
+@dataclass
+class _Row:
+    number: int  # the Excel row
+    cells: dict[str, CellValue]  # field → raw value, only for the columns the file has
+    columns: dict[str, int]  # field → Excel column
+
+
+class _Rejected(Exception):
+    pass
+
+
+class _Import:
+    def __init__(self, ledger: Ledger, by: User, reason: str) -> None:
+        self.ledger, self.by, self.reason = ledger, by, reason
+        self.problems: list[CellProblem] = []
+        self.counts: dict[str, Counter[str]] = {}
+
+    def problem(self, sheet: str, row: int, column: int, message: str) -> None:
+        self.problems.append(CellProblem(sheet, row, column, message))
+
+    # reading
+
+    def read(self, workbook: xlsx.Workbook) -> list[tuple[LedgerSheet[Any], list[_Row]]]:
+        names = {s.name for s in workbook.sheets}
+        present = [s for s in self.ledger.sheets if s.name in names]
+        if not present and len(self.ledger.sheets) == 1 and workbook.sheets:
+            # A district's own one-sheet file ("Sheet1"): read it as the ledger's only sheet.
+            return [(self.ledger.sheets[0], self.rows(self.ledger.sheets[0], workbook.sheets[0]))]
+        if not present:
+            raise ApplicationError(NO_SHEET.format(sheets=self.ledger.sheet_names()))
+        return [(s, self.rows(s, workbook.sheet(s.name))) for s in present]
+
+    def header_row(self, sheet: LedgerSheet[Any], data: xlsx.SheetData) -> int:
+        key = sheet.column(sheet.key).header
+        for number, values in data.iter_rows():
+            if number > HEADER_SEARCH_ROWS:
+                break
+            if any(_text(v).rstrip("*") == key for v in values):
+                return number
+        raise ApplicationError(NO_HEADER.format(sheet=data.name, rows=HEADER_SEARCH_ROWS, key=key))
+
+    def rows(self, sheet: LedgerSheet[Any], data: xlsx.SheetData) -> list[_Row]:
+        at = self.header_row(sheet, data)
+        before = len(self.problems)
+        by_header = {c.header: c for c in sheet.columns}
+        columns: dict[str, int] = {}
+        for number, raw in enumerate(data.rows[at - 1], start=1):
+            header = _text(raw).rstrip("*").strip()
+            if not header:
+                continue
+            column = by_header.get(header)
+            if column is None:
+                known = "、".join(by_header)
+                self.problem(data.name, at, number, UNKNOWN_HEADER.format(header=header, known=known))
+            elif column.field in columns:
+                self.problem(data.name, at, number, REPEATED_HEADER.format(header=header))
+            else:
+                columns[column.field] = number
+        for column in sheet.columns:
+            if column.required and column.field not in columns:
+                self.problem(data.name, at, 1, MISSING_HEADER.format(header=column.header))
+        if len(self.problems) > before:
+            return []  # with the headers wrong, every cell below would only repeat it
+        rows = []
+        for number, values in data.iter_rows():
+            if number <= at:
+                continue
+            cells = {f: values[c - 1] if c <= len(values) else None for f, c in columns.items()}
+            if all(_text(v) == "" for v in cells.values()):
+                continue
+            rows.append(_Row(number, cells, columns))
+        return rows
+
+    def parse(self, sheet: LedgerSheet[Any], row: _Row) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
+        ok = True
+        for column in sheet.columns:
+            if column.field not in row.cells:
+                continue  # a column the file does not have: stored rows keep their value, new ones the default
+            raw = row.cells[column.field]
+            try:
+                if _text(raw) == "":
+                    if column.required:
+                        raise CellError("必须填写")
+                    values[column.field] = column.type.blank()
+                else:
+                    values[column.field] = column.type.parse(raw)
+            except CellError as exc:
+                self.problem(sheet.name, row.number, row.columns[column.field], exc.message)
+                ok = False
+        return values if ok else None
+
+    # writing
+
+    def ordered(self, sheet: LedgerSheet[Any], rows: list[tuple[_Row, dict[str, Any]]]) -> list[Any]:
+        """Rows referenced by the sheet's `parent` field first, so a child finds its parent in the same import."""
+        if sheet.parent is None:
+            return rows
+        keys = {values[sheet.key] for _, values in rows}
+        placed: set[str] = set()
+        out: list[tuple[_Row, dict[str, Any]]] = []
+        pending = rows
+        while pending:
+            ready = [r for r in pending if r[1].get(sheet.parent) not in keys or r[1].get(sheet.parent) in placed]
+            if not ready:  # a cycle: write the rest as they come, the service refuses what does not fit
+                ready = pending
+            out += ready
+            placed |= {values[sheet.key] for _, values in ready}
+            pending = [r for r in pending if r not in ready]
+        return out
+
+    def write(self, sheet: LedgerSheet[Any], rows: list[_Row]) -> None:
+        counts = self.counts.setdefault(sheet.name, Counter())
+        parsed: list[tuple[_Row, dict[str, Any]]] = []
+        seen: dict[str, int] = {}
+        key_column = sheet.column(sheet.key)
+        for row in rows:
+            values = self.parse(sheet, row)
+            if values is None:
+                continue
+            key = values[sheet.key]
+            if key in seen:
+                message = REPEATED_KEY.format(header=key_column.header, key=key, row=seen[key])
+                self.problem(sheet.name, row.number, row.columns[sheet.key], message)
+                continue
+            seen[key] = row.number
+            parsed.append((row, values))
+        stored = {getattr(r, sheet.key): r for r in sheet.rows()}
+        for row, values in self.ordered(sheet, parsed):
+            self.write_row(sheet, row, values, stored, counts)
+
+    def write_row(
+        self, sheet: LedgerSheet[Any], row: _Row, values: dict[str, Any], stored: dict[str, Any], counts: Counter[str]
+    ) -> None:
+        resolved = dict(values)
+        for column in sheet.columns:
+            if isinstance(column.type, Ref) and column.field in values:
+                try:
+                    resolved[column.field] = column.type.resolve(values[column.field])
+                except CellError as exc:
+                    self.problem(sheet.name, row.number, row.columns[column.field], exc.message)
+                    return
+        current = stored.get(values[sheet.key])
+        if current is not None:
+            now = sheet.values(current)
+            resolved = {**now, **resolved}
+            if resolved == now:
+                counts["unchanged"] += 1
+                return
+        else:
+            resolved = {**{c.field: c.type.blank() for c in sheet.columns}, **resolved}
+            for column in sheet.columns:
+                if isinstance(column.type, Ref) and column.field not in values:
+                    resolved[column.field] = None
+        try:
+            with transaction.atomic():
+                saved = sheet.save(current, resolved, self.by, self.reason)
+        except ValidationError as exc:
+            self.refused(sheet, row, exc)
+            return
+        except ApplicationError as exc:
+            self.problem(sheet.name, row.number, row.columns[sheet.key], exc.message)
+            return
+        stored[values[sheet.key]] = saved
+        counts["changed" if current is not None else "added"] += 1
+
+    def refused(self, sheet: LedgerSheet[Any], row: _Row, exc: ValidationError) -> None:
+        """A service's ValidationError, each message at the cell of the field it names (else at the key)."""
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+        for name, messages in errors.items():
+            column = row.columns.get(name, row.columns[sheet.key])
+            for message in messages:
+                self.problem(sheet.name, row.number, column, message.rstrip("。"))
+
+
+def ledger_import(*, ledger: Ledger, data: bytes, filename: str, by: User, dry_run: bool = False) -> LedgerReport:
+    """Check and import a ledger workbook, all or nothing; never raises for a bad file, reports instead."""
+    report = LedgerReport(ledger=ledger, filename=filename, dry_run=dry_run)
+    if not by.has_kaohe_perm(ledger.permission):
+        return _refused(report, NOT_ALLOWED.format(user=by.username, title=ledger.title), [], 0)
+    job = _Import(ledger, by, f"导入{ledger.title}台账：{filename}")
+    try:
+        workbook = xlsx.read_workbook(data, filename=filename)
+        sheets = job.read(workbook)
+        with transaction.atomic():
+            for sheet, rows in sheets:
+                job.write(sheet, rows)
+            if job.problems or dry_run:
+                transaction.set_rollback(True)
+    except xlsx.XlsxRejected as exc:
+        return _refused(report, exc.message, list(exc.problems), exc.total_problems)
+    except ApplicationError as exc:
+        return _refused(report, exc.message, job.problems, len(job.problems))
+    except DatabaseError:
+        logger.exception("Ledger import %s of %r by %s failed in the database", ledger.name, filename, by.username)
+        return _refused(report, DB_FAILED, [], 0)
+    report.counts = job.counts
+    if job.problems:
+        problems = sorted(job.problems, key=lambda p: (_sheet_order(ledger, p.sheet), p.row, p.column))
+        message = f"有 {len(problems)} 处错误，整份文件未导入（没有写入任何数据）。请修改后重新上传。"
+        return _refused(report, message, problems, len(problems))
+    return report
+
+
+def _sheet_order(ledger: Ledger, name: str) -> int:
+    return next((i for i, s in enumerate(ledger.sheets) if s.name == name), len(ledger.sheets))
+
+
+def _refused(report: LedgerReport, message: str, problems: list[CellProblem], total: int) -> LedgerReport:
+    report.ok, report.message = False, message
+    report.problems, report.total_problems = problems[:MAX_PROBLEMS], total
+    report.counts = {}
+    return report
