@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from kaohe.accounts.models import User
 from kaohe.accounts.permissions import requires, role_has
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
+from kaohe.core.forms import ACCEPT, MAX_UPLOAD_BYTES, PREVIEW, UploadForm, too_large
 from kaohe.core.services import changelog_record
 from kaohe.lib import xlsx
 from kaohe.schemes.choices import SchemeStatus
@@ -28,18 +28,6 @@ from kaohe.schemes.models import Scheme
 
 from . import importers, templates_xlsx
 from .templates_xlsx import TARGETS, VALUES, Template
-
-MAX_UPLOAD_BYTES = xlsx.DEFAULT_LIMITS.max_file_bytes
-ACCEPT = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PREVIEW = "preview"
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label="Excel 文件（.xlsx）",
-        error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT, "class": "form-control"}),
-    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -147,11 +135,9 @@ def _upload(request: HttpRequest, kind: str) -> HttpResponse:
     upload = form.cleaned_data["file"]
     dry_run = request.POST.get("action") == PREVIEW
     name = upload.name or ""
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        report = importers.ImportReport(
-            ok=False, filename=name, dry_run=dry_run,
-            message=f"文件大小 {upload.size / xlsx.MB:.1f} MB 超过上限 {MAX_UPLOAD_BYTES // xlsx.MB} MB。",
-        )  # fmt: skip
+    refused = too_large(upload.size)
+    if refused:
+        report = importers.ImportReport(ok=False, filename=name, dry_run=dry_run, message=refused)
     else:
         try:
             data = upload.read()

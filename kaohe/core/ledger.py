@@ -380,6 +380,7 @@ class _Import:
         self.ledger, self.by, self.reason = ledger, by, reason
         self.problems: list[CellProblem] = []
         self.counts: dict[str, Counter[str]] = {}
+        self.failed: set[str] = set()
 
     def problem(self, sheet: str, row: int, column: int, message: str) -> None:
         self.problems.append(CellProblem(sheet, row, column, message))
@@ -480,9 +481,11 @@ class _Import:
         parsed: list[tuple[_Row, dict[str, Any]]] = []
         seen: dict[str, int] = {}
         key_column = sheet.column(sheet.key)
+        self.failed = set()  # keys of this sheet's refused rows: rows under them say nothing more
         for row in rows:
             values = self.parse(sheet, row)
             if values is None:
+                self.failed.add(_text(row.cells.get(sheet.key)))
                 continue
             key = values[sheet.key]
             if key in seen:
@@ -499,12 +502,16 @@ class _Import:
         self, sheet: LedgerSheet[Any], row: _Row, values: dict[str, Any], stored: dict[str, Any], counts: Counter[str]
     ) -> None:
         resolved = dict(values)
+        if sheet.parent is not None and values.get(sheet.parent) in self.failed:
+            self.failed.add(values[sheet.key])  # its parent row is already reported as refused
+            return
         for column in sheet.columns:
             if isinstance(column.type, Ref) and column.field in values:
                 try:
                     resolved[column.field] = column.type.resolve(values[column.field])
                 except CellError as exc:
                     self.problem(sheet.name, row.number, row.columns[column.field], exc.message)
+                    self.failed.add(values[sheet.key])
                     return
         current = stored.get(values[sheet.key])
         if current is not None:
@@ -523,9 +530,11 @@ class _Import:
                 saved = sheet.save(current, resolved, self.by, self.reason)
         except ValidationError as exc:
             self.refused(sheet, row, exc)
+            self.failed.add(values[sheet.key])
             return
         except ApplicationError as exc:
             self.problem(sheet.name, row.number, row.columns[sheet.key], exc.message)
+            self.failed.add(values[sheet.key])
             return
         stored[values[sheet.key]] = saved
         counts["changed" if current is not None else "added"] += 1

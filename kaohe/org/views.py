@@ -17,6 +17,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
         "roots": selectors.org_tree(user=user),
         "groups": selectors.org_groups(user=user),
         "departments": selectors.org_departments(),
+        "can_manage": user.has_kaohe_perm("org.manage"),
     }
     return render(request, "org/tree.html", context)
 
