@@ -18,6 +18,7 @@ from kaohe.accounts.tests.factories import PASSWORD, UserFactory
 from kaohe.core.ledger import HELP_SHEET, ledger_export, ledger_import, ledger_template
 from kaohe.core.models import ChangeLog
 from kaohe.lib import xlsx
+from kaohe.lib.tests import xlsx_corpus
 from kaohe.org.choices import UnitKind
 from kaohe.org.ledgers import ORG_LEDGER
 from kaohe.org.models import Department, Unit, UnitGroup
@@ -175,6 +176,21 @@ class InProcess(TestCase):
         self.assertTrue(report.ok, report.lines())
         self.assertEqual(Unit.objects.get(code="own2").kind, UnitKind.TOWNSHIP)
         self.assertEqual(Unit.objects.get(code="own1").sort_order, 0)  # a column the file lacks takes its default
+
+    def test_a_sheet_as_other_spreadsheet_programs_write_it_imports(self) -> None:
+        """Inline strings, a true boolean, a number, cells without references: what LibreOffice, WPS and
+        hand-rolled exporters write where Excel writes shared strings and "是"."""
+
+        def text(value: str) -> str:
+            return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
+
+        header = "".join(text(h) for h in ("编码", "名称", "类型", "上级编码", "参加考核", "排序"))
+        row = "".join(text(v) for v in ("lo1", "东岭镇", "镇", self.root)) + '<c t="b"><v>0</v></c><c><v>3</v></c>'
+        data = xlsx_corpus.package({"单位": xlsx_corpus.sheet_xml(f"<row>{header}</row><row>{row}</row>")})
+        report = self.run_import(data)
+        self.assertTrue(report.ok, report.lines())
+        unit = Unit.objects.get(code="lo1")
+        self.assertEqual((unit.name, unit.kind, unit.is_assessed, unit.sort_order), ("东岭镇", "town", False, 3))
 
     def test_missing_required_and_unknown_columns_are_named(self) -> None:
         data = workbook({"单位": [("x1", "镇", "hx")]}, headers={"单位": ("编码", "类型", "所属乡镇")})
