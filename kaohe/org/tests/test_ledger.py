@@ -321,6 +321,7 @@ class FromAnEmptyDatabase(TestCase):
             source.write_bytes(workbook(sheets))
             done = self.set_up(Path(tmp) / "a", source)
             unknown = self.kaohe(Path(tmp) / "a", "ledger", "export", "projects", str(Path(tmp) / "p.xlsx"))
+            listed = self.kaohe(Path(tmp) / "a", "help", "ledger")
         self.assertEqual(done.returncode, 1)
         self.assertEqual(
             done.stderr.strip().splitlines(),
@@ -331,3 +332,4 @@ class FromAnEmptyDatabase(TestCase):
         )
         self.assertEqual(unknown.returncode, 1)
         self.assertIn("没有名为“projects”的台账。可用的台账：org（组织机构", unknown.stderr)
+        self.assertIn("可用的台账：org（组织机构：区（县）、乡镇街道及其村（社区）", listed.stdout)
