@@ -54,7 +54,7 @@ def world_scheme(
     tests of pages the demo's accounts of every role are shown."""
     from kaohe.schemes.tests.factories import small_scheme
 
-    units = Unit.objects.assessed() if targets else Unit.objects.none()
+    units = Unit.objects.assessed(year) if targets else Unit.objects.none()
     owner = Department.objects.get(code="tongji")
     return small_scheme(year, units=units, owner=owner, weights=weights, publish_by=admin if publish else None)
 

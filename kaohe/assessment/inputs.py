@@ -198,7 +198,7 @@ def load(
     indicators = list(
         Indicator.objects.filter(scheme=scheme).prefetch_related("group_weights__group").order_by("sort_order", "code")
     )
-    units = list(Unit.objects.assessed().select_related("group").order_by("sort_order", "code"))
+    units = list(Unit.objects.assessed(scheme.year).select_related("group").order_by("sort_order", "code"))
     adjustments, vetoes = engine_items(scheme, through, chosen)
     data = YearData(
         targets=engine_targets(scheme, chosen),

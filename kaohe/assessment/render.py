@@ -469,10 +469,10 @@ def page_keys(*, year: int, month: int, mode: Mode, user: User, group: str = "",
     default order's. Before that, the key holds the number asked for and the page clamps it: a second key for the
     same content once, never a wrong page."""
     stamp = selectors.data_stamp()
-    groups: set[str] | None = cache.get(f"kaohe:groups:{stamp}")
+    groups: set[str] | None = cache.get(f"kaohe:groups:{stamp}:{year}")
     if groups is None:
-        groups = set(UnitGroup.objects.filter(units__in=Unit.objects.assessed()).values_list("code", flat=True))
-        cache.set(f"kaohe:groups:{stamp}", groups, selectors.CACHE_SECONDS)
+        groups = set(UnitGroup.objects.filter(units__in=Unit.objects.assessed(year)).values_list("code", flat=True))
+        cache.set(f"kaohe:groups:{stamp}:{year}", groups, selectors.CACHE_SECONDS)
     group = group if group in groups else ""
     board = f"kaohe:page:{year}:{month}:{mode}:{stamp}:{ENGINE_VERSION}:{scope_of(user)}:{group}"
     shape: Shape | None = cache.get(f"{board}:shape")

@@ -585,7 +585,7 @@ def load_arrays(
         indicators = [ind for ind in indicators if ind.code in wanted]
     units = [
         UnitRow(pk, code, name, order, group_code or "", group_name or "")
-        for pk, code, name, order, group_code, group_name in Unit.objects.assessed()
+        for pk, code, name, order, group_code, group_name in Unit.objects.assessed(scheme.year)
         .order_by("sort_order", "code")
         .values_list("pk", "code", "name", "sort_order", "group__code", "group__name")
     ]

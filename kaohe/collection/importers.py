@@ -461,9 +461,8 @@ def values_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) -> 
     columns = _value_columns(grid, scheme, owner)
 
     units = {u.code: u for u in Unit.objects.filter(code__in=[line.code for line in grid.lines])}
-    in_scope = set(Unit.objects.visible_to(by).assessed().filter(pk__in=[u.pk for u in units.values()]).values_list(
-        "pk", flat=True
-    ))  # fmt: skip
+    assessed = Unit.objects.visible_to(by).assessed(scheme.year)
+    in_scope = set(assessed.filter(pk__in=[u.pk for u in units.values()]).values_list("pk", flat=True))
     unit_ids = [u.pk for u in units.values() if u.pk in in_scope]
     # No ordering: the model's default one joins the (nullable) owner, which FOR UPDATE cannot lock.
     submissions = Submission.objects.filter(scheme=scheme, month=grid.month, owner=owner, unit_id__in=unit_ids)

@@ -226,7 +226,7 @@ def submission_issues(submission: Submission) -> list[Issue]:
 def grid_rows(*, user: User, indicator: Indicator, month: int) -> list[EntryRow]:
     """One department indicator for every assessed township the user may see, one row each."""
     scheme = indicator.scheme
-    units = list(Unit.objects.visible_to(user).assessed().order_by("sort_order", "code"))
+    units = list(Unit.objects.visible_to(user).assessed(indicator.scheme.year).order_by("sort_order", "code"))
     submissions = {
         s.unit_id: s
         for s in Submission.objects.filter(scheme=scheme, month=month, owner_id=indicator.owner_id, unit__in=units)
@@ -262,7 +262,7 @@ def may_edit_grid(user: User, indicator: Indicator) -> bool:
 
 def grid_submissions_to_submit(*, user: User, indicator: Indicator, month: int) -> list[Submission]:
     """The department's submissions for the month that hold figures and may still be handed in."""
-    units = Unit.objects.visible_to(user).assessed()
+    units = Unit.objects.visible_to(user).assessed(indicator.scheme.year)
     return list(
         Submission.objects.filter(
             scheme=indicator.scheme, month=month, owner_id=indicator.owner_id, unit__in=units,
@@ -329,7 +329,7 @@ def _counts(scheme: Scheme, query: Q) -> dict[int, Counter[str]]:
 def tasks_for(*, user: User, scheme: Scheme) -> Tasks:
     """What the user has to do this year: his forms, his department's grids, or the review queue."""
     months = open_months(scheme.year)
-    units = list(Unit.objects.visible_to(user).assessed().order_by("sort_order", "code"))
+    units = list(Unit.objects.visible_to(user).assessed(scheme.year).order_by("sort_order", "code"))
     if user.is_township_scoped and user.unit is not None:
         own = {s.month: s for s in Submission.objects.filter(scheme=scheme, unit=user.unit, owner__isnull=True)}
         lines = [MonthLine(m, {}, own.get(m)) for m in months]
@@ -371,7 +371,7 @@ def review_queue(*, user: User, scheme: Scheme, month: int) -> dict[str, list[Qu
     look first. Approved rows are not re-checked: each check costs several queries, and a month's locked
     figures would make the queue slow for nothing a reviewer can act on (their detail page shows them).
     """
-    units = Unit.objects.visible_to(user).assessed()
+    units = Unit.objects.visible_to(user).assessed(scheme.year)
     queue: dict[str, list[QueueRow]] = {
         SubmissionStatus.SUBMITTED: [],
         SubmissionStatus.RETURNED: [],
@@ -403,7 +403,7 @@ def period_context(month: int) -> dict[str, str]:
 
 
 def draft_count(*, user: User, scheme: Scheme, month: int) -> int:
-    units = Unit.objects.visible_to(user).assessed()
+    units = Unit.objects.visible_to(user).assessed(scheme.year)
     return Submission.objects.filter(scheme=scheme, month=month, unit__in=units, status=SubmissionStatus.DRAFT).count()
 
 

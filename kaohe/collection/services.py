@@ -112,6 +112,8 @@ def submission_open(*, scheme: Scheme, unit: Unit, month: int, owner: Department
         raise ApplicationError(NOT_PUBLISHED.format(year=scheme.year))
     if not 1 <= month <= 12:
         raise ApplicationError("月份须在1到12之间。")
+    if not unit.is_active_in(scheme.year):
+        raise ApplicationError(f"{unit.name}自{unit.inactive_from}年起已停用，不再填报。")
     submission, _ = Submission.objects.get_or_create(scheme=scheme, unit=unit, month=month, owner=owner)
     return submission
 

@@ -165,7 +165,7 @@ def values_grid(*, user: User, year: int, month: int) -> Grid:
     if scheme is None or not scheme.is_published:
         raise ApplicationError(services.NOT_PUBLISHED.format(year=year))
     owner_code, owner = owner_of(user)
-    units = list(Unit.objects.visible_to(user).assessed().order_by("sort_order", "code"))
+    units = list(Unit.objects.visible_to(user).assessed(year).order_by("sort_order", "code"))
     indicators = owned_indicators(scheme, owner, month)
     targeted = {i.pk for i in indicators if services.indicator_needs_target(i)}
     with_target = set(
@@ -232,7 +232,7 @@ def targets_grid(*, year: int) -> Grid:
     scheme = Scheme.objects.filter(year=year).first()
     if scheme is None:
         raise ApplicationError(f"{year}年没有考核方案。")
-    units = list(Unit.objects.assessed().order_by("sort_order", "code"))
+    units = list(Unit.objects.assessed(year).order_by("sort_order", "code"))
     indicators = list(Indicator.objects.filter(scheme=scheme).order_by("sort_order", "code"))
     amounts = {
         (t.unit_id, t.indicator_id): t.amount for t in Target.objects.filter(indicator__scheme=scheme).only(

@@ -66,7 +66,7 @@ def timeliness(*, scheme: Scheme, up_to_month: int, now: dt.datetime | None = No
     late = set(reports.filter(after_deadline).values_list("unit_id", "month")) if deadlines else set()
     passed = [month for month in months if deadlines[month] < now]
     result: dict[str, Timeliness] = {}
-    for unit_id, code in Unit.objects.assessed().values_list("pk", "code"):
+    for unit_id, code in Unit.objects.assessed(scheme.year).values_list("pk", "code"):
         complete = counts.get(unit_id) == len(months)
         missing = () if complete else tuple(month for month in passed if (unit_id, month) not in handed_in)
         slow = tuple(month for month in months if (unit_id, month) in late)

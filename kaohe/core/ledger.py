@@ -93,7 +93,7 @@ class Text:
 class Integer:
     minimum: int = 0
     maximum: int = 999_999
-    default: int = 0
+    default: int | None = 0  # a blank cell; None where blank means "none" (a year not set)
 
     def parse(self, raw: CellValue) -> Any:
         text = _text(raw).replace(",", "")
@@ -108,10 +108,11 @@ class Integer:
         return self.default
 
     def cell(self, value: Any) -> xlsx.WriteValue:
-        return int(value)
+        return None if value is None else int(value)
 
     def describe(self) -> str:
-        return f"整数，{self.minimum}～{self.maximum}，不填为 {self.default}"
+        blank = "可不填" if self.default is None else f"不填为 {self.default}"
+        return f"整数，{self.minimum}～{self.maximum}，{blank}"
 
 
 @dataclass(frozen=True)

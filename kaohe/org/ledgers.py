@@ -110,6 +110,13 @@ UNITS = LedgerSheet[Unit](
         LedgerColumn("分组编码", "group", Ref(UnitGroup, "考核分组"), help="乡镇、街道所在考核分组的编码", width=14),
         LedgerColumn("参加考核", "is_assessed", YesNo(), help="乡镇、街道是否参加本区考核排名", width=10),
         _order(),
+        LedgerColumn(
+            "停用年度",
+            "inactive_from",
+            Integer(2000, 9999, default=None),
+            width=10,
+            help="撤并或撤销的单位从该年度起停用，不再考核、不再填报，以往年度的数据和成绩单保留；在用的不填",
+        ),
     ),
     rows=_units_in_tree_order,
     values=lambda u: {
@@ -120,14 +127,16 @@ UNITS = LedgerSheet[Unit](
         "group": u.group,
         "is_assessed": u.is_assessed,
         "sort_order": u.sort_order,
+        "inactive_from": u.inactive_from,
     },
     save=_save_unit,
     parent="parent",
     examples=(
-        ("yunxi", "云溪区", "区（县）", "", "", "是", "0"),
-        ("qingshi", "青石镇", "镇", "yunxi", "industry", "是", "1"),
-        ("qingshi-01", "青石村", "村（社区）", "qingshi", "", "是", "1"),
-        ("chengguan", "城关街道", "街道", "yunxi", "urban", "是", "2"),
+        ("yunxi", "云溪区", "区（县）", "", "", "是", "0", ""),
+        ("qingshi", "青石镇", "镇", "yunxi", "industry", "是", "1", ""),
+        ("qingshi-01", "青石村", "村（社区）", "qingshi", "", "是", "1", ""),
+        ("chengguan", "城关街道", "街道", "yunxi", "urban", "是", "2", ""),
+        ("beishan", "北山乡", "乡", "yunxi", "industry", "是", "3", "2027"),
     ),
 )
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from kaohe.core.models import BaseModel
 
@@ -49,8 +50,13 @@ class UnitQuerySet(models.QuerySet["Unit"]):
             return self.filter(Q(pk=user.unit_id) | Q(parent_id=user.unit_id))
         return self.all()
 
-    def assessed(self) -> UnitQuerySet:
-        return self.filter(kind__in=ASSESSED_KINDS, is_assessed=True)
+    def assessed(self, year: int | None = None) -> UnitQuerySet:
+        """The townships assessed in `year` (default: this year): of an assessed kind, taking part, and not
+        deactivated by then. A unit deactivated from a year keeps everything of the years before."""
+        year = year or timezone.localdate().year
+        return self.filter(kind__in=ASSESSED_KINDS, is_assessed=True).filter(
+            Q(inactive_from__isnull=True) | Q(inactive_from__gt=year)
+        )
 
 
 class Unit(BaseModel):
@@ -67,6 +73,12 @@ class Unit(BaseModel):
     )
     is_assessed = models.BooleanField("参加考核", default=True)
     sort_order = models.PositiveIntegerField("排序", default=0)
+    # Units with data are never deleted: from this year on the unit is out of the boards and entry forms, and
+    # every year before keeps its figures, targets and boards.
+    inactive_from = models.PositiveSmallIntegerField(
+        "停用年度", null=True, blank=True, validators=[MinValueValidator(2000), MaxValueValidator(9999)],
+        help_text="从该年度起停用：不再参加考核、不再填报；以往年度的数据和成绩单保留。",
+    )  # fmt: skip
 
     objects = UnitQuerySet.as_manager()
 
@@ -82,6 +94,9 @@ class Unit(BaseModel):
     @staticmethod
     def kind_label(kind: str) -> str:
         return str(dict(UnitKind.choices).get(kind, kind))
+
+    def is_active_in(self, year: int) -> bool:
+        return self.inactive_from is None or self.inactive_from > year
 
     @property
     def is_township(self) -> bool:

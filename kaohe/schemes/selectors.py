@@ -295,7 +295,9 @@ def item_type_rows(scheme: Scheme) -> list[ItemTypeRow]:
 
 def matrix_units(scheme: Scheme, user: User) -> list[Unit]:
     """The assessed townships the user may see targets of: a township user his own only."""
-    return list(Unit.objects.visible_to(user).assessed().select_related("group").order_by("sort_order", "code"))
+    return list(
+        Unit.objects.visible_to(user).assessed(scheme.year).select_related("group").order_by("sort_order", "code")
+    )
 
 
 @dataclass
@@ -465,5 +467,5 @@ def proposable_item_types(scheme: Scheme, user: User) -> QuerySet[ItemType]:
     return qs.filter(Q(owner__isnull=True) | Q(owner_id=user.department_id))
 
 
-def proposable_units(user: User) -> QuerySet[Unit]:
-    return Unit.objects.visible_to(user).assessed().order_by("sort_order", "code")
+def proposable_units(scheme: Scheme, user: User) -> QuerySet[Unit]:
+    return Unit.objects.visible_to(user).assessed(scheme.year).order_by("sort_order", "code")

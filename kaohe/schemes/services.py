@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 SCHEME_FROZEN = "{year}年考核方案已发布，不能直接修改；目标变更请提交任务调整。"
 SCHEME_NOT_PUBLISHED = "{year}年考核方案尚未发布，请直接修改目标，无需任务调整。"
+INACTIVE_UNIT = "{unit}自{year}年起已停用，不再下达目标。"
 TARGET_NOT_POSITIVE = "目标值须大于0（收到 {amount}）。没有任务的单位请不设目标。"
 STAGES_DECREASE = "分期目标须逐期不减：{a}月 {x}，{b}月 {y}。"
 STAGE_EXCEEDS = "{month}月的分期目标 {amount} 超过年度目标 {annual}。"
@@ -250,6 +251,8 @@ def target_set(
 ) -> Target:
     """Set a unit's target while the scheme is a draft (published schemes go through adjustments)."""
     _ensure_draft(indicator.scheme)
+    if not unit.is_active_in(indicator.scheme.year):
+        raise ValidationError({"unit": INACTIVE_UNIT.format(unit=unit.name, year=unit.inactive_from)})
     clean = _clean_target(indicator, amount, stretch, stages)
     target = Target.objects.filter(indicator=indicator, unit=unit).first()
     before = snapshot(target, ("amount", "stretch", "stages")) if target else None
@@ -337,7 +340,7 @@ def scheme_problems(scheme: Scheme) -> list[str]:
     indicators = list(scheme.indicators.select_related("owner").prefetch_related("group_weights"))
     if not indicators:
         return ["方案还没有指标。"]
-    assessed = list(Unit.objects.assessed().select_related("group"))
+    assessed = list(Unit.objects.assessed(scheme.year).select_related("group"))
     targets = set(Target.objects.filter(indicator__scheme=scheme).values_list("indicator_id", "unit_id"))
     group_ids = {u.group_id for u in assessed}
     for group_id in sorted(group_ids, key=lambda g: g or 0):

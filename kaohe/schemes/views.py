@@ -427,7 +427,7 @@ def item_propose(request: HttpRequest, year: int) -> HttpResponse:
     user = _user(request)
     form = ItemRecordForm(
         request.POST or None, request.FILES or None,
-        item_types=selectors.proposable_item_types(scheme, user), units=selectors.proposable_units(user),
+        item_types=selectors.proposable_item_types(scheme, user), units=selectors.proposable_units(scheme, user),
     )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

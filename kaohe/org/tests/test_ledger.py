@@ -23,7 +23,7 @@ from kaohe.org.choices import UnitKind
 from kaohe.org.ledgers import ORG_LEDGER
 from kaohe.org.models import Department, Unit, UnitGroup
 
-UNIT_HEADERS = ("编码", "名称", "类型", "上级编码", "分组编码", "参加考核", "排序")
+UNIT_HEADERS = ("编码", "名称", "类型", "上级编码", "分组编码", "参加考核", "排序", "停用年度")
 GROUP_HEADERS = ("编码", "名称", "说明", "排序")
 DEPARTMENT_HEADERS = ("编码", "名称", "简称", "排序")
 Rows = list[tuple[str, ...]]
@@ -35,12 +35,15 @@ def district(
     """A district's org tree: `towns` townships (the last two streets) alternating between two groups, each with
     `villages` villages, and `departments` departments. `root` is the district's code (an existing one in process)."""
     groups: Rows = [(f"{prefix}g1", "工业强镇", "", "1"), (f"{prefix}g2", "城区街道", "城区", "2")]
-    units: Rows = [] if root != "hx" else [("hx", "和溪区", "区（县）", "", "", "是", "0")]
+    units: Rows = [] if root != "hx" else [("hx", "和溪区", "区（县）", "", "", "是", "0", "")]
     for t in range(1, towns + 1):
         kind = "街道" if t > towns - 2 else "镇"
         code = f"{prefix}{t:02d}"
-        units.append((code, f"和溪{t}{kind}", kind, root, f"{prefix}g{1 + t % 2}", "是", str(t)))
-        units += [(f"{code}-{v:02d}", f"第{v}村", "村（社区）", code, "", "是", str(v)) for v in range(1, villages + 1)]
+        units.append((code, f"和溪{t}{kind}", kind, root, f"{prefix}g{1 + t % 2}", "是", str(t), ""))
+        units += [
+            (f"{code}-{v:02d}", f"第{v}村", "村（社区）", code, "", "是", str(v), "2030" if v == 3 else "")
+            for v in range(1, villages + 1)
+        ]
     depts: Rows = [(f"{prefix}d{d}", f"和溪区第{d}局", f"{d}局", str(d)) for d in range(1, departments + 1)]
     return {"分组": groups, "单位": units, "部门": depts}
 
@@ -52,7 +55,9 @@ def workbook(
     return xlsx.write_workbook(
         [
             xlsx.Sheet(
-                name, columns=[xlsx.Column(h, num_format="@") for h in titles[name]], rows=[list(r) for r in rows]
+                name,
+                columns=[xlsx.Column(h, num_format="@") for h in titles[name]],
+                rows=[[*r, *[""] * (len(titles[name]) - len(r))] for r in rows],  # short rows: blank cells
             )
             for name, rows in sheets.items()
         ]
@@ -201,7 +206,7 @@ class InProcess(TestCase):
             [
                 "工作表“单位”第 1 行第 1 列（A 列）：缺少必填列“名称”",
                 "工作表“单位”第 1 行第 3 列（C 列）：无法识别的列“所属乡镇”，"
-                "本台账的列为：编码、名称、类型、上级编码、分组编码、参加考核、排序",
+                "本台账的列为：编码、名称、类型、上级编码、分组编码、参加考核、排序、停用年度",
             ],
         )
 
@@ -257,7 +262,9 @@ class InProcess(TestCase):
     def test_the_template_has_the_headers_dropdowns_and_a_help_sheet_with_examples(self) -> None:
         book = read_back(ledger_template(ORG_LEDGER))
         self.assertEqual(list(book), ["分组", "单位", "部门", HELP_SHEET])
-        self.assertEqual(book["单位"][0], ["编码*", "名称*", "类型*", "上级编码", "分组编码", "参加考核", "排序"])
+        self.assertEqual(
+            book["单位"][0], ["编码*", "名称*", "类型*", "上级编码", "分组编码", "参加考核", "排序", "停用年度"]
+        )
         help_text = "\n".join(" ".join(row) for row in book[HELP_SHEET])
         self.assertIn("工作表“单位”", help_text)
         self.assertIn("下拉选择：区（县）、镇、乡、街道、村（社区）", help_text)

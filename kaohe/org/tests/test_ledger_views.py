@@ -61,7 +61,7 @@ class LedgerPageTests(TestCase):
         export = client.get(reverse("org:ledger_export"))
         self.assertEqual(export["Content-Type"], XLSX)
         rows = xlsx.read_workbook(export.content, filename="e.xlsx").sheet("单位").rows
-        self.assertIn([self.root, Unit.objects.get(code=self.root).name, "区（县）", None, None, "是", 0], rows)
+        self.assertIn([self.root, Unit.objects.get(code=self.root).name, "区（县）", None, None, "是", 0, None], rows)
         log = ChangeLog.objects.filter(action="export", object_type="ledger.org").get()
         self.assertEqual((log.actor, log.object_repr), (self.admin, "导出组织机构台账"))
 
