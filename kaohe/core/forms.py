@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from kaohe.lib import xlsx
 
@@ -24,3 +25,12 @@ def too_large(size: int | None) -> str:
     if size is not None and size > MAX_UPLOAD_BYTES:
         return f"文件大小 {size / xlsx.MB:.1f} MB 超过上限 {MAX_UPLOAD_BYTES // xlsx.MB} MB。"
     return ""
+
+
+def attach_errors(form: forms.Form, exc: ValidationError) -> None:
+    """A service's ValidationError onto the form: next to the named field, else at the top."""
+    if hasattr(exc, "error_dict"):
+        for name, messages in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages)
+    else:
+        form.add_error(None, exc.messages)

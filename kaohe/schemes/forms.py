@@ -389,15 +389,6 @@ class ItemTypeForm(forms.Form):
         return code
 
 
-def attach_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form: next to the named field, else at the top."""
-    if hasattr(exc, "error_dict"):
-        for name, messages in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # --- targets matrix --------------------------------------------------------------------------------------------------
 
 

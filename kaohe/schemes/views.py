@@ -20,6 +20,7 @@ from kaohe.accounts.access import access_adjustment, access_indicator, access_it
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import requires, role_has
 from kaohe.core.exceptions import ApplicationError
+from kaohe.core.forms import attach_errors
 
 from . import selectors, services
 from .choices import RequestStatus
@@ -33,7 +34,6 @@ from .forms import (
     ItemTypeForm,
     SchemeForm,
     TargetMatrixForm,
-    attach_errors,
     to_json_text,
 )
 from .models import Category, Indicator, Scheme

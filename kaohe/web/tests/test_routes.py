@@ -109,6 +109,7 @@ def _item_record(test: WorldTestCase, variant: str) -> int:
 # township ("other"). A new view with a new parameter must add its sample here.
 SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
     "code": _unit,
+    "department": lambda test, variant: "tongji",
     "user_id": _user,
     "year": lambda test, variant: DEMO_YEAR,
     "month": lambda test, variant: DEMO_MONTH,
