@@ -645,17 +645,16 @@ PG_SQL = {
         ) ON COMMIT DROP""",
     "copy": "COPY kaohe_import_rows (op, submission_id, indicator_id, value_id, amount) FROM STDIN",
     # Updates and deletions are logged first, while the rows still hold their "before".
-    "log_old": """
-        INSERT INTO core_changelog (at, actor_id, actor_username, actor_role, actor_scope, ip, request_id, action,
-                                    object_type, object_id, object_repr, before, after, reason, success)
-        SELECT %(at)s, %(actor)s, %(username)s, %(role)s, %(scope)s, %(ip)s::inet, %(request_id)s,
-               CASE t.op WHEN 'u' THEN 'update' ELSE 'delete' END, 'collection.value', v.id::text,
-               left(u.name || ' ' || i.name || ' ' || %(period)s, 200),
-               jsonb_build_object('amount', v.amount::text, 'is_revision', v.is_revision, 'note', v.note,
-                                  'evidence', coalesce(v.evidence, '')),
-               CASE WHEN t.op = 'u' THEN jsonb_build_object('amount', t.amount, 'is_revision', v.is_revision,
-                                                            'note', v.note, 'evidence', coalesce(v.evidence, '')) END,
-               %(reason)s, true
+    "log_old": ChangeLogBatch.insert_select_sql(
+        action="CASE t.op WHEN 'u' THEN 'update' ELSE 'delete' END",
+        object_type="'collection.value'",
+        object_id="v.id::text",
+        object_repr="u.name || ' ' || i.name || ' ' || %(period)s",
+        before="""jsonb_build_object('amount', v.amount::text, 'is_revision', v.is_revision, 'note', v.note,
+                                     'evidence', coalesce(v.evidence, ''))""",
+        after="""CASE WHEN t.op = 'u' THEN jsonb_build_object('amount', t.amount, 'is_revision', v.is_revision,
+                                                           'note', v.note, 'evidence', coalesce(v.evidence, '')) END""",
+        source="""
         FROM kaohe_import_rows t
         JOIN collection_value v ON v.id = t.value_id
         JOIN collection_submission s ON s.id = v.submission_id
@@ -663,31 +662,35 @@ PG_SQL = {
         JOIN schemes_indicator i ON i.id = v.indicator_id
         WHERE t.op IN ('u', 'd')
         ORDER BY v.id""",
+    ),
     "update": """
         UPDATE collection_value v SET amount = t.amount::numeric, entered_by_id = %(actor)s, updated_at = %(at)s
         FROM kaohe_import_rows t WHERE t.op = 'u' AND v.id = t.value_id""",
     "delete": "DELETE FROM collection_value v USING kaohe_import_rows t WHERE t.op = 'd' AND v.id = t.value_id",
     "drop": "DROP TABLE kaohe_import_rows",
-    "create": """
+    "create": ChangeLogBatch.insert_select_sql(
+        prefix="""
         WITH v AS (
             INSERT INTO collection_value (created_at, updated_at, submission_id, indicator_id, amount, is_revision,
                                           note, evidence, entered_by_id)
             SELECT %(at)s, %(at)s, t.submission_id, t.indicator_id, t.amount::numeric, false, '', '', %(actor)s
             FROM kaohe_import_rows t WHERE t.op = 'c'
             RETURNING id, submission_id, indicator_id
-        )
-        INSERT INTO core_changelog (at, actor_id, actor_username, actor_role, actor_scope, ip, request_id, action,
-                                    object_type, object_id, object_repr, before, after, reason, success)
-        SELECT %(at)s, %(actor)s, %(username)s, %(role)s, %(scope)s, %(ip)s::inet, %(request_id)s,
-               'create', 'collection.value', v.id::text, left(u.name || ' ' || i.name || ' ' || %(period)s, 200),
-               NULL, jsonb_build_object('amount', t.amount, 'is_revision', false, 'note', '', 'evidence', ''),
-               %(reason)s, true
+        )""",
+        action="'create'",
+        object_type="'collection.value'",
+        object_id="v.id::text",
+        object_repr="u.name || ' ' || i.name || ' ' || %(period)s",
+        before="NULL",
+        after="jsonb_build_object('amount', t.amount, 'is_revision', false, 'note', '', 'evidence', '')",
+        source="""
         FROM v
         JOIN kaohe_import_rows t ON t.op = 'c' AND t.submission_id = v.submission_id AND t.indicator_id = v.indicator_id
         JOIN collection_submission s ON s.id = v.submission_id
         JOIN org_unit u ON u.id = s.unit_id
         JOIN schemes_indicator i ON i.id = v.indicator_id
         ORDER BY v.id""",
+    ),
 }
 
 

@@ -461,20 +461,27 @@ class _Import:
     # writing
 
     def ordered(self, sheet: LedgerSheet[Any], rows: list[tuple[_Row, dict[str, Any]]]) -> list[Any]:
-        """Rows referenced by the sheet's `parent` field first, so a child finds its parent in the same import."""
-        if sheet.parent is None:
+        """Rows referenced by the sheet's `parent` field first, so a child finds its parent in the same import:
+        each row after the row it names (depth first, in file order); a cycle is written as it comes, and the
+        service refuses what does not fit."""
+        field = sheet.parent
+        if field is None:
             return rows
-        keys = {values[sheet.key] for _, values in rows}
-        placed: set[str] = set()
+        by_key = {values[sheet.key]: (row, values) for row, values in rows}
         out: list[tuple[_Row, dict[str, Any]]] = []
-        pending = rows
-        while pending:
-            ready = [r for r in pending if r[1].get(sheet.parent) not in keys or r[1].get(sheet.parent) in placed]
-            if not ready:  # a cycle: write the rest as they come, the service refuses what does not fit
-                ready = pending
-            out += ready
-            placed |= {values[sheet.key] for _, values in ready}
-            pending = [r for r in pending if r not in ready]
+        placed: set[str] = set()
+
+        def place(key: str, path: frozenset[str]) -> None:
+            if key in placed or key in path:
+                return
+            parent = by_key[key][1].get(field)
+            if isinstance(parent, str) and parent in by_key:
+                place(parent, path | {key})
+            placed.add(key)
+            out.append(by_key[key])
+
+        for _, values in rows:
+            place(values[sheet.key], frozenset())
         return out
 
     def write(self, sheet: LedgerSheet[Any], rows: list[_Row]) -> None:

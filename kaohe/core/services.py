@@ -130,6 +130,29 @@ class ChangeLogBatch:
             )
         )  # fmt: skip
 
+    @staticmethod
+    def insert_select_sql(
+        *,
+        action: str,
+        object_type: str,
+        object_id: str,
+        object_repr: str,
+        before: str,
+        after: str,
+        source: str,
+        prefix: str = "",
+    ) -> str:
+        """INSERT … SELECT of change-log rows for a set-based writer: one row per row of `source` (a FROM clause
+        and what follows it; `prefix` a WITH clause it reads); the other arguments are SQL expressions over it.
+        The actor, origin and reason come
+        from `sql_params`, so every row carries what changelog_record would give it."""
+        return f"""{prefix}
+        INSERT INTO {ChangeLog._meta.db_table} (at, actor_id, actor_username, actor_role, actor_scope, ip, request_id,
+                                    action, object_type, object_id, object_repr, before, after, reason, success)
+        SELECT %(at)s, %(actor)s, %(username)s, %(role)s, %(scope)s, %(ip)s::inet, %(request_id)s,
+               {action}, {object_type}, {object_id}, left({object_repr}, 200), {before}, {after}, %(reason)s, true
+        {source}"""
+
     def sql_params(self) -> dict[str, Any]:
         c = self.common
         return {

@@ -31,6 +31,7 @@ import re
 import struct
 import zipfile
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -94,9 +95,9 @@ class CellProblem:
         return f"{describe_cell(self.sheet, self.row, self.column)}：{self.message}"
 
 
-class CellReport:
+class CellReport(ABC):
     """What an import report prints: each rejected cell on its own line, then the headline; or the one-line
-    summary. Mixed into the imports' report dataclasses, which hold these attributes."""
+    summary. Mixed into the imports' report dataclasses, which hold these attributes and say the summary."""
 
     ok: bool
     message: str
@@ -104,8 +105,8 @@ class CellReport:
     total_problems: int
 
     @property
-    def summary(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def summary(self) -> str: ...
 
     @property
     def more_problems(self) -> int:

@@ -129,6 +129,15 @@ class InProcess(TestCase):
         self.assertEqual(report.summary, "试导入：将新增 66 行、修改 0 行、未变 0 行（本次未写入任何数据）。")
         self.assertEqual((Unit.objects.count(), ChangeLog.objects.count()), before)
 
+    def test_a_village_listed_before_its_township_imports(self) -> None:
+        rows = [
+            ("late-01", "后村", "村（社区）", "late", "", "是", "1"),
+            ("late", "后镇", "镇", self.root, "", "是", "9"),
+        ]
+        report = self.run_import(workbook({"单位": rows}))
+        self.assertTrue(report.ok, report.lines())
+        self.assertEqual(Unit.objects.get(code="late-01").parent, Unit.objects.get(code="late"))
+
     def test_two_rows_with_the_same_name_and_different_codes_import(self) -> None:
         sheets = {
             "单位": [("m1", "**镇", "镇", self.root, "", "是", "1"), ("m2", "**镇", "镇", self.root, "", "是", "2")]
