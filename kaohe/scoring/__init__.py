@@ -12,6 +12,23 @@ from kaohe.scoring.display import exact_decimal, fmt_pct, fmt_points, fmt_pp, ro
 from kaohe.scoring.engine import ENGINE_VERSION, Facts, score_month, score_period, unit_facts
 from kaohe.scoring.errors import InputError, RuleError, ScoringError
 from kaohe.scoring.fast import STATUSES, YearArrays, YearScores, score_arrays, to_arrays
+from kaohe.scoring.params import (
+    FAMILIES,
+    GRADE_ITEM,
+    GRADE_PARAMS,
+    Family,
+    Item,
+    Param,
+    ParamType,
+    grade_fields,
+    grade_from_fields,
+    plain,
+    rule_error_at,
+    rule_family,
+    rule_family_by_label,
+    rule_fields,
+    rule_from_fields,
+)
 from kaohe.scoring.parse import RULE_FAMILIES, grade_rule_from_dict, plan_curve_from_list, rule_from_dict, rule_to_dict
 from kaohe.scoring.schedule import evaluation_months, schedule_fraction, scheduled_amount, validate_data
 from kaohe.scoring.scheme import Scheme
@@ -68,6 +85,9 @@ from kaohe.scoring.year import YearResult, score_year
 
 __all__ = [
     "ENGINE_VERSION",
+    "FAMILIES",
+    "GRADE_ITEM",
+    "GRADE_PARAMS",
     "ON_SCHEDULE_STATUSES",
     "RULE_FAMILIES",
     "STATUSES",
@@ -84,6 +104,7 @@ __all__ = [
     "Direction",
     "EfficacyRule",
     "Facts",
+    "Family",
     "Frequency",
     "GradeMethod",
     "GradeRule",
@@ -93,8 +114,11 @@ __all__ = [
     "IndicatorResult",
     "IndicatorSpec",
     "InputError",
+    "Item",
     "Kind",
     "Measure",
+    "Param",
+    "ParamType",
     "PerEventRule",
     "PerItemRule",
     "PeriodResult",
@@ -127,11 +151,19 @@ __all__ = [
     "fmt_pct",
     "fmt_points",
     "fmt_pp",
+    "grade_fields",
+    "grade_from_fields",
     "grade_rule_from_dict",
     "needs_target",
+    "plain",
     "plan_curve_from_list",
     "round_half_up",
+    "rule_error_at",
+    "rule_family",
+    "rule_family_by_label",
+    "rule_fields",
     "rule_from_dict",
+    "rule_from_fields",
     "rule_to_dict",
     "schedule_fraction",
     "scheduled_amount",
