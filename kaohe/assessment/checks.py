@@ -164,6 +164,21 @@ def touch(scheme: Scheme, *, units: Collection[int] | None = None, field: str | 
 
 
 @contextmanager
+def deferred_check() -> Iterator[_Pending]:
+    """Checked services called inside the block add to one engine check, which the caller runs with `.check()`
+    when everything is written: an import writes many objects that are only valid together (a combo before its
+    parts), and reports a refusal at a cell instead of raising it."""
+    if _pending.get() is not None:
+        raise RuntimeError("deferred_check() inside a checked service")
+    pending = _Pending()
+    token = _pending.set(pending)
+    try:
+        yield pending
+    finally:
+        _pending.reset(token)
+
+
+@contextmanager
 def trial() -> Iterator[None]:
     """A savepoint that is always rolled back: to check a change as if it were made (a request as if approved)."""
     with transaction.atomic():

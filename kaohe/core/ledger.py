@@ -116,6 +116,50 @@ class Integer:
 
 
 @dataclass(frozen=True)
+class Number:
+    """A decimal number, exact (never through float): thousands separators tolerated, at most `places` decimals."""
+
+    places: int = 4
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    positive: bool = False
+    default: Decimal | None = None  # a blank cell; None: no value
+
+    def parse(self, raw: CellValue) -> Any:
+        text = _text(raw).replace(",", "").replace("，", "")
+        if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
+            raise CellError("须为数字")
+        value = Decimal(text)
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > self.places:
+            raise CellError(f"最多 {self.places} 位小数")
+        if self.positive and value <= 0:
+            raise CellError("须大于0")
+        if self.minimum is not None and value < self.minimum:
+            raise CellError(f"不能小于 {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise CellError(f"不能大于 {self.maximum}")
+        return value
+
+    def blank(self) -> Any:
+        return self.default
+
+    def cell(self, value: Any) -> xlsx.WriteValue:
+        return None if value is None else Decimal(value)
+
+    def describe(self) -> str:
+        parts = [f"数字，最多 {self.places} 位小数"]
+        if self.positive:
+            parts.append("须大于0")
+        elif self.minimum is not None:
+            parts.append(f"不小于 {self.minimum}")
+        if self.maximum is not None:
+            parts.append(f"不大于 {self.maximum}")
+        parts.append("可不填" if self.default is None else f"不填为 {self.default}")
+        return "，".join(parts)
+
+
+@dataclass(frozen=True)
 class Choice:
     """One of the labels (shown and exported); the stored values and `aliases` are accepted too."""
 
@@ -195,7 +239,7 @@ class Ref(Generic[M]):
         return found
 
 
-ColumnType = Text | Integer | Choice | YesNo | Ref[Any]
+ColumnType = Text | Integer | Number | Choice | YesNo | Ref[Any]
 
 
 @dataclass(frozen=True)
@@ -272,13 +316,17 @@ def get_ledger(name: str) -> Ledger | None:
 # --- writing: export and template ------------------------------------------------------------------------------
 
 
-def _columns(sheet: LedgerSheet[Any]) -> list[xlsx.Column]:
+def xlsx_columns(columns: Sequence[LedgerColumn]) -> list[xlsx.Column]:
+    """The sheet columns of ledger columns: required headers starred, drop-downs for choices, codes kept as text."""
     out = []
-    for column in sheet.columns:
+    for column in columns:
         validation = xlsx.Choices(tuple(label for _, label in column.type.choices)) if isinstance(
             column.type, Choice
         ) else (xlsx.Choices(("是", "否")) if isinstance(column.type, YesNo) else None)  # fmt: skip
-        num_format = "0" if isinstance(column.type, Integer) else "@"  # codes stay text: "001" keeps its zeros
+        # Codes stay text ("001" keeps its zeros); numbers stay numbers.
+        num_format = (
+            "0" if isinstance(column.type, Integer) else ("General" if isinstance(column.type, Number) else "@")
+        )
         title = f"{column.header}*" if column.required else column.header
         out.append(xlsx.Column(title, width=column.width, num_format=num_format, validation=validation, locked=False))
     return out
@@ -312,7 +360,7 @@ def _help_sheet(ledger: Ledger) -> xlsx.Sheet:
 
 def _data_sheet(sheet: LedgerSheet[Any], rows: Sequence[Any], *, blank_rows: int = 0) -> xlsx.Sheet:
     lines = [[c.type.cell(values[c.field]) for c in sheet.columns] for values in (sheet.values(r) for r in rows)]
-    return xlsx.Sheet(sheet.name, columns=_columns(sheet), rows=lines, blank_rows=blank_rows)
+    return xlsx.Sheet(sheet.name, columns=xlsx_columns(sheet.columns), rows=lines, blank_rows=blank_rows)
 
 
 def ledger_export(ledger: Ledger) -> bytes:
@@ -330,8 +378,24 @@ def ledger_template(ledger: Ledger) -> bytes:
 # --- reading: the import -----------------------------------------------------------------------------------------
 
 
+class SheetCounts:
+    """Rows added, changed and left unchanged per sheet, for an import's report (and its page's table)."""
+
+    counts: dict[str, Counter[str]]
+
+    def count(self, what: str) -> int:
+        return sum(c[what] for c in self.counts.values())
+
+    @property
+    def written(self) -> int:
+        return self.count("added") + self.count("changed")
+
+    def by_sheet(self) -> list[tuple[str, int, int, int]]:
+        return [(n, c["added"], c["changed"], c["unchanged"]) for n, c in self.counts.items()]
+
+
 @dataclass
-class LedgerReport(xlsx.CellReport):
+class LedgerReport(SheetCounts, xlsx.CellReport):
     """What an import did or, in a dry run, would do; the page and the command print it."""
 
     ledger: Ledger
@@ -342,13 +406,6 @@ class LedgerReport(xlsx.CellReport):
     problems: list[CellProblem] = field(default_factory=list)
     total_problems: int = 0
     counts: dict[str, Counter[str]] = field(default_factory=dict)  # sheet → added / changed / unchanged
-
-    def count(self, what: str) -> int:
-        return sum(c[what] for c in self.counts.values())
-
-    @property
-    def written(self) -> int:
-        return self.count("added") + self.count("changed")
 
     @property
     def summary(self) -> str:
@@ -361,19 +418,94 @@ class LedgerReport(xlsx.CellReport):
             return f"试导入：将{parts}（本次未写入任何数据）。"
         return f"已导入{self.ledger.title}台账：{parts}。"
 
-    def by_sheet(self) -> list[tuple[str, int, int, int]]:
-        return [(n, c["added"], c["changed"], c["unchanged"]) for n, c in self.counts.items()]
-
 
 @dataclass
-class _Row:
+class TableRow:
     number: int  # the Excel row
     cells: dict[str, CellValue]  # field → raw value, only for the columns the file has
     columns: dict[str, int]  # field → Excel column
 
 
-class _Rejected(Exception):
-    pass
+def cell_text(raw: CellValue) -> str:
+    """A cell as the text a person sees in it (numbers without exponent, booleans as 是/否), trimmed."""
+    return _text(raw)
+
+
+def read_table(
+    data: xlsx.SheetData,
+    columns: Sequence[LedgerColumn],
+    *,
+    key: str,
+    problems: list[CellProblem],
+    extra: Callable[[str], str | None] | None = None,
+) -> list[TableRow]:
+    """The rows under a sheet's header row (found in the first rows by the `key` header), each with its cells by
+    field. A header that is none of `columns` is refused unless `extra` names a field for it (columns that
+    depend on the data, such as one weight column per group); missing required columns are refused too."""
+    at = _header_row(data, key)
+    before = len(problems)
+    by_header = {c.header: c for c in columns}
+    found: dict[str, int] = {}
+    for number, raw in enumerate(data.rows[at - 1], start=1):
+        header = _text(raw).rstrip("*").strip()
+        if not header:
+            continue
+        column = by_header.get(header)
+        name = column.field if column is not None else (extra(header) if extra is not None else None)
+        if name is None:
+            known = "、".join(by_header)
+            problems.append(CellProblem(data.name, at, number, UNKNOWN_HEADER.format(header=header, known=known)))
+        elif name in found:
+            problems.append(CellProblem(data.name, at, number, REPEATED_HEADER.format(header=header)))
+        else:
+            found[name] = number
+    for column in columns:
+        if column.required and column.field not in found:
+            problems.append(CellProblem(data.name, at, 1, MISSING_HEADER.format(header=column.header)))
+    if len(problems) > before:
+        return []  # with the headers wrong, every cell below would only repeat it
+    rows = []
+    for number, values in data.iter_rows():
+        if number <= at:
+            continue
+        cells = {f: values[c - 1] if c <= len(values) else None for f, c in found.items()}
+        if all(_text(v) == "" for v in cells.values()):
+            continue
+        rows.append(TableRow(number, cells, found))
+    return rows
+
+
+def _header_row(data: xlsx.SheetData, key: str) -> int:
+    for number, values in data.iter_rows():
+        if number > HEADER_SEARCH_ROWS:
+            break
+        if any(_text(v).rstrip("*").strip() == key for v in values):
+            return number
+    raise ApplicationError(NO_HEADER.format(sheet=data.name, rows=HEADER_SEARCH_ROWS, key=key))
+
+
+def parse_row(
+    sheet: str, columns: Sequence[LedgerColumn], row: TableRow, problems: list[CellProblem]
+) -> dict[str, Any] | None:
+    """Each of the row's cells parsed by its column's type; None (with every bad cell in `problems`) if any fails.
+    Columns the file does not have are left out: stored rows keep their value, new ones take the default."""
+    values: dict[str, Any] = {}
+    ok = True
+    for column in columns:
+        if column.field not in row.cells:
+            continue
+        raw = row.cells[column.field]
+        try:
+            if _text(raw) == "":
+                if column.required:
+                    raise CellError("必须填写")
+                values[column.field] = column.type.blank()
+            else:
+                values[column.field] = column.type.parse(raw)
+        except CellError as exc:
+            problems.append(CellProblem(sheet, row.number, row.columns[column.field], exc.message))
+            ok = False
+    return values if ok else None
 
 
 class _Import:
@@ -388,7 +520,7 @@ class _Import:
 
     # reading
 
-    def read(self, workbook: xlsx.Workbook) -> list[tuple[LedgerSheet[Any], list[_Row]]]:
+    def read(self, workbook: xlsx.Workbook) -> list[tuple[LedgerSheet[Any], list[TableRow]]]:
         names = {s.name for s in workbook.sheets}
         present = [s for s in self.ledger.sheets if s.name in names]
         if not present and len(self.ledger.sheets) == 1 and workbook.sheets:
@@ -398,69 +530,15 @@ class _Import:
             raise ApplicationError(NO_SHEET.format(sheets=self.ledger.sheet_names()))
         return [(s, self.rows(s, workbook.sheet(s.name))) for s in present]
 
-    def header_row(self, sheet: LedgerSheet[Any], data: xlsx.SheetData) -> int:
-        key = sheet.column(sheet.key).header
-        for number, values in data.iter_rows():
-            if number > HEADER_SEARCH_ROWS:
-                break
-            if any(_text(v).rstrip("*") == key for v in values):
-                return number
-        raise ApplicationError(NO_HEADER.format(sheet=data.name, rows=HEADER_SEARCH_ROWS, key=key))
+    def rows(self, sheet: LedgerSheet[Any], data: xlsx.SheetData) -> list[TableRow]:
+        return read_table(data, sheet.columns, key=sheet.column(sheet.key).header, problems=self.problems)
 
-    def rows(self, sheet: LedgerSheet[Any], data: xlsx.SheetData) -> list[_Row]:
-        at = self.header_row(sheet, data)
-        before = len(self.problems)
-        by_header = {c.header: c for c in sheet.columns}
-        columns: dict[str, int] = {}
-        for number, raw in enumerate(data.rows[at - 1], start=1):
-            header = _text(raw).rstrip("*").strip()
-            if not header:
-                continue
-            column = by_header.get(header)
-            if column is None:
-                known = "、".join(by_header)
-                self.problem(data.name, at, number, UNKNOWN_HEADER.format(header=header, known=known))
-            elif column.field in columns:
-                self.problem(data.name, at, number, REPEATED_HEADER.format(header=header))
-            else:
-                columns[column.field] = number
-        for column in sheet.columns:
-            if column.required and column.field not in columns:
-                self.problem(data.name, at, 1, MISSING_HEADER.format(header=column.header))
-        if len(self.problems) > before:
-            return []  # with the headers wrong, every cell below would only repeat it
-        rows = []
-        for number, values in data.iter_rows():
-            if number <= at:
-                continue
-            cells = {f: values[c - 1] if c <= len(values) else None for f, c in columns.items()}
-            if all(_text(v) == "" for v in cells.values()):
-                continue
-            rows.append(_Row(number, cells, columns))
-        return rows
-
-    def parse(self, sheet: LedgerSheet[Any], row: _Row) -> dict[str, Any] | None:
-        values: dict[str, Any] = {}
-        ok = True
-        for column in sheet.columns:
-            if column.field not in row.cells:
-                continue  # a column the file does not have: stored rows keep their value, new ones the default
-            raw = row.cells[column.field]
-            try:
-                if _text(raw) == "":
-                    if column.required:
-                        raise CellError("必须填写")
-                    values[column.field] = column.type.blank()
-                else:
-                    values[column.field] = column.type.parse(raw)
-            except CellError as exc:
-                self.problem(sheet.name, row.number, row.columns[column.field], exc.message)
-                ok = False
-        return values if ok else None
+    def parse(self, sheet: LedgerSheet[Any], row: TableRow) -> dict[str, Any] | None:
+        return parse_row(sheet.name, sheet.columns, row, self.problems)
 
     # writing
 
-    def ordered(self, sheet: LedgerSheet[Any], rows: list[tuple[_Row, dict[str, Any]]]) -> list[Any]:
+    def ordered(self, sheet: LedgerSheet[Any], rows: list[tuple[TableRow, dict[str, Any]]]) -> list[Any]:
         """Rows referenced by the sheet's `parent` field first, so a child finds its parent in the same import:
         each row after the row it names (depth first, in file order); a cycle is written as it comes, and the
         service refuses what does not fit."""
@@ -468,7 +546,7 @@ class _Import:
         if field is None:
             return rows
         by_key = {values[sheet.key]: (row, values) for row, values in rows}
-        out: list[tuple[_Row, dict[str, Any]]] = []
+        out: list[tuple[TableRow, dict[str, Any]]] = []
         placed: set[str] = set()
 
         def place(key: str, path: frozenset[str]) -> None:
@@ -484,9 +562,9 @@ class _Import:
             place(values[sheet.key], frozenset())
         return out
 
-    def write(self, sheet: LedgerSheet[Any], rows: list[_Row]) -> None:
+    def write(self, sheet: LedgerSheet[Any], rows: list[TableRow]) -> None:
         counts = self.counts.setdefault(sheet.name, Counter())
-        parsed: list[tuple[_Row, dict[str, Any]]] = []
+        parsed: list[tuple[TableRow, dict[str, Any]]] = []
         seen: dict[str, int] = {}
         key_column = sheet.column(sheet.key)
         self.failed = set()  # keys of this sheet's refused rows: rows under them say nothing more
@@ -507,7 +585,12 @@ class _Import:
             self.write_row(sheet, row, values, stored, counts)
 
     def write_row(
-        self, sheet: LedgerSheet[Any], row: _Row, values: dict[str, Any], stored: dict[str, Any], counts: Counter[str]
+        self,
+        sheet: LedgerSheet[Any],
+        row: TableRow,
+        values: dict[str, Any],
+        stored: dict[str, Any],
+        counts: Counter[str],
     ) -> None:
         resolved = dict(values)
         if sheet.parent is not None and values.get(sheet.parent) in self.failed:
@@ -547,7 +630,7 @@ class _Import:
         stored[values[sheet.key]] = saved
         counts["changed" if current is not None else "added"] += 1
 
-    def refused(self, sheet: LedgerSheet[Any], row: _Row, exc: ValidationError) -> None:
+    def refused(self, sheet: LedgerSheet[Any], row: TableRow, exc: ValidationError) -> None:
         """A service's ValidationError, each message at the cell of the field it names (else at the key)."""
         errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
         for name, messages in errors.items():

@@ -87,6 +87,47 @@ def scheme_create(*, year: int, name: str, by: User | None, grade_rule: Any = No
     return scheme
 
 
+SCHEME_SETTINGS = (
+    "name", "grade_rule", "townships_see_published_scores", "outlier_z", "outlier_yoy", "report_deadline_day",
+)  # fmt: skip
+
+
+def _changed(obj: Any, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the fields that change, so the change log shows what was actually edited."""
+    return {k: v for k, v in data.items() if getattr(obj, k) != v}
+
+
+def _update(obj: Any, data: Mapping[str, Any], by: User | None, reason: str) -> bool:
+    """Set and save the changed fields with one change-log row; False when nothing changed."""
+    changed = _changed(obj, data)
+    if not changed:
+        return False
+    before = snapshot(obj, tuple(changed))
+    for key, value in changed.items():
+        setattr(obj, key, value)
+    obj.full_clean()
+    obj.save()
+    changelog_record(
+        action=ChangeAction.UPDATE, by=by, obj=obj, before=before, after=snapshot(obj, tuple(changed)), reason=reason
+    )
+    return True
+
+
+@engine_checked
+@transaction.atomic
+def scheme_update(*, scheme: Scheme, data: Mapping[str, Any], by: User | None, reason: str = "") -> Scheme:
+    """Change a draft scheme's name, grade rule and settings (SCHEME_SETTINGS)."""
+    _ensure_draft(scheme)
+    unknown = set(data) - set(SCHEME_SETTINGS)
+    if unknown:
+        raise ValueError(f"scheme_update cannot change {sorted(unknown)}")
+    if data.get("grade_rule") is not None:
+        _validate_grade_rule(data["grade_rule"])
+    if _update(scheme, data, by, reason) and "grade_rule" in data:
+        touch(scheme, field="grade_rule")
+    return scheme
+
+
 def _validate_grade_rule(grade_rule: Any) -> None:
     try:
         grade_rule_from_dict(grade_rule)
@@ -101,6 +142,13 @@ def category_create(*, scheme: Scheme, code: str, name: str, by: User | None, so
     category.full_clean()
     category.save()
     _log_create(category, ("code", "name"), by)
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, data: Mapping[str, Any], by: User | None, reason: str = "") -> Category:
+    _ensure_draft(category.scheme)
+    _update(category, data, by, reason)
     return category
 
 
@@ -125,15 +173,7 @@ def indicator_update(*, indicator: Indicator, data: Mapping[str, Any], by: User,
     merged_rule = data.get("rule", indicator.rule)
     merged_curve = data.get("plan_curve", indicator.plan_curve)
     _validate_rule_fields(rule=merged_rule, plan_curve=merged_curve)
-    before = snapshot(indicator, tuple(data))
-    for key, value in data.items():
-        setattr(indicator, key, value)
-    indicator.full_clean()
-    indicator.save()
-    changelog_record(
-        action=ChangeAction.UPDATE, by=by, obj=indicator, before=before, after=snapshot(indicator, tuple(data)),
-        reason=reason,
-    )  # fmt: skip
+    _update(indicator, data, by, reason)
     touch(indicator.scheme, field="rule" if {"rule", "kind", "direction"} & set(data) else None)
     return indicator
 
@@ -176,8 +216,7 @@ def indicator_save(
     if indicator is None:
         indicator = indicator_create(scheme=scheme, by=by, **data)
     else:
-        # Only the fields that changed, so the change log shows what the admin actually edited.
-        changed = {k: v for k, v in data.items() if getattr(indicator, k) != v}
+        changed = _changed(indicator, data)
         if changed:
             indicator = indicator_update(indicator=indicator, data=changed, by=by)
     current = {gw.group_id: gw.weight for gw in indicator.group_weights.all()}
@@ -499,6 +538,22 @@ def item_type_create(*, scheme: Scheme, by: User | None, **fields: Any) -> ItemT
     _log_create(item, ("kind", "code", "name", "points", "cap", "veto_effect"), by)
     touch(scheme)
     return item
+
+
+ITEM_TYPE_FIELDS = ("kind", "code", "name", "points", "cap", "veto_effect", "owner", "from_timeliness")
+
+
+@engine_checked
+@transaction.atomic
+def item_type_update(*, item_type: ItemType, data: Mapping[str, Any], by: User | None, reason: str = "") -> ItemType:
+    """Change a bonus, deduction or veto item of a draft scheme; items already recorded under it keep counting."""
+    _ensure_draft(item_type.scheme)
+    merged = {**{k: getattr(item_type, k) for k in ITEM_TYPE_FIELDS}, **data}
+    if merged["kind"] == ItemKind.VETO and not merged["veto_effect"]:
+        raise ValidationError({"veto_effect": "一票否决项须指定否决后果。"})
+    if _update(item_type, data, by, reason):
+        touch(item_type.scheme)
+    return item_type
 
 
 @engine_checked

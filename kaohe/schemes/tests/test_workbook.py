@@ -1,0 +1,263 @@
+"""The year's scheme as one workbook: export, import into an empty year, and every refusal at its cell."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import openpyxl
+from django.test import TestCase
+
+from kaohe.accounts.choices import Role
+from kaohe.accounts.models import User
+from kaohe.accounts.tests.factories import UserFactory
+from kaohe.org.models import Department, UnitGroup
+from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupFactory
+from kaohe.schemes import services
+from kaohe.schemes.models import Scheme
+from kaohe.schemes.workbook import scheme_export, scheme_import
+from kaohe.scoring import Basis, RatioRule, grade_rule_from_dict, rule_from_dict
+from kaohe.test import DEMO_YEAR, WorldTestCase
+
+from .factories import CategoryFactory, IndicatorFactory, SchemeFactory
+
+YEAR, EMPTY = 2090, 2091
+CURVE = ["0.05", "0.1", "0.18", "0.26", "0.34", "0.45", "0.53", "0.61", "0.7", "0.8", "0.9", "1"]
+
+
+def describe(scheme: Scheme) -> dict[str, Any]:
+    """Every field of every object of a scheme, references by code, rules as the engine reads them."""
+    indicators = {}
+    for ind in scheme.indicators.select_related("category", "owner", "part_of").prefetch_related("group_weights"):
+        indicators[ind.code] = {
+            "name": ind.name, "category": ind.category.code, "unit": ind.unit, "kind": ind.kind,
+            "direction": ind.direction, "owner": ind.owner.code, "source": ind.source, "frequency": ind.frequency,
+            "plan_curve": None if ind.plan_curve is None else [Decimal(str(x)) for x in ind.plan_curve],
+            "interpolate_stages": ind.interpolate_stages, "counts_for_schedule": ind.counts_for_schedule,
+            "rule": None if ind.rule is None else rule_from_dict(ind.rule), "weight": ind.weight,
+            "part_of": ind.part_of.code if ind.part_of else None, "requires_evidence": ind.requires_evidence,
+            "decimal_places": ind.decimal_places, "sort_order": ind.sort_order,
+            "group_weights": {gw.group.code: gw.weight for gw in ind.group_weights.select_related("group")},
+        }  # fmt: skip
+    return {
+        "name": scheme.name,
+        "grade_rule": None if scheme.grade_rule is None else grade_rule_from_dict(scheme.grade_rule),
+        "settings": (
+            scheme.townships_see_published_scores,
+            scheme.outlier_z,
+            scheme.outlier_yoy,
+            scheme.report_deadline_day,
+        ),
+        "categories": {c.code: (c.name, c.sort_order) for c in scheme.categories.all()},
+        "indicators": indicators,
+        "item_types": {
+            t.code: (t.kind, t.name, t.points, t.cap, t.veto_effect, t.owner_id, t.from_timeliness)
+            for t in scheme.item_types.all()
+        },
+    }
+
+
+def edited(data: bytes, sheet: str, changes: dict[tuple[str, str], Any]) -> bytes:
+    """The workbook with cells changed: (row's code in column A, column header) → new value."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    ws = book[sheet]
+    headers = {str(c.value).rstrip("*"): c.column for c in ws[1] if c.value}
+    for (code, header), value in changes.items():
+        row = next(r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == code)
+        ws.cell(row=row, column=headers[header], value=value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def cell_of(data: bytes, sheet: str, code: str, header: str, nth: int = 0) -> tuple[int, int]:
+    """(row, column) of the nth row of `code` under `header`, as Excel numbers them."""
+    ws = openpyxl.load_workbook(io.BytesIO(data))[sheet]
+    column = next(c.column for c in ws[1] if str(c.value).rstrip("*") == header)
+    rows = [r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == code]
+    return rows[nth], column
+
+
+class SchemeWorkbookTests(TestCase):
+    """A small explicit world: two groups, two townships, one department, a scheme with one indicator of each
+    kind of rule the workbook lays out differently (scalars only, bands, segments, combo parts, rank points)."""
+
+    admin: ClassVar[User]
+    industry: ClassVar[UnitGroup]
+    farm: ClassVar[UnitGroup]
+    dept: ClassVar[Department]
+    scheme: ClassVar[Scheme]
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.admin = UserFactory.create(role=Role.DISTRICT_ADMIN)
+        cls.industry = UnitGroupFactory.create(code="gy", name="工业型")
+        cls.farm = UnitGroupFactory.create(code="ny", name="农业型")
+        UnitFactory.create(code="t1", group=cls.industry)
+        UnitFactory.create(code="t2", group=cls.farm)
+        cls.dept = DepartmentFactory.create(code="tj", name="统计局")
+        scheme = SchemeFactory.create(
+            year=YEAR, name="2090年度考核方案",
+            grade_rule={"method": "bands", "bands": [{"min": "90", "grade": "优秀"}, {"min": "80", "grade": "良好"}],
+                        "else": "一般"},
+        )  # fmt: skip
+        services.scheme_update(scheme=scheme, data={"report_deadline_day": 8, "outlier_z": Decimal("2.5")}, by=None)
+        jj = CategoryFactory.create(scheme=scheme, code="jjfz", name="经济发展", sort_order=1)
+        xm = CategoryFactory.create(scheme=scheme, code="xmjs", name="项目建设", sort_order=2)
+
+        def ind(code: str, **kw: Any) -> Any:
+            kw.setdefault("category", jj)
+            return IndicatorFactory.create(scheme=scheme, code=code, name=f"指标{code}", owner=cls.dept, **kw)
+
+        total = ind(
+            "tzze", weight=Decimal(30), plan_curve=CURVE, rule={"family": "ratio", "cap": "1.2", "basis": "schedule"}
+        )
+        ind(
+            "gytz", weight=Decimal("17.5"), part_of=total, decimal_places=1, sort_order=2,
+            rule={"family": "bands", "else": "2",
+                  "bands": [{"min": "1", "points": "17.5"}, {"min": "0.8", "points": "10"}]},
+        )  # fmt: skip
+        ind("qys", unit="个", kind="count", rule=None, counts_for_schedule=False)
+        ind("zj", rule=None, requires_evidence=True)
+        ind(
+            "hz", weight=Decimal(20), category=xm,
+            rule={"family": "combo",
+                  "parts": [{"indicator": "qys", "share": "0.4"}, {"indicator": "zj", "share": "0.6"}]},
+        )  # fmt: skip
+        ind(
+            "zdgc", weight=Decimal(20), category=xm, interpolate_stages=True,
+            rule={"family": "piecewise_pp", "base": "20", "limit": "10", "segments": [
+                {"from": "0", "to": "1", "per_pp": "-0.1"}, {"from": "1", "to": "1.3", "per_pp": "0.2"},
+                {"from": "1.3", "per_pp": "0.1"}]},
+        )  # fmt: skip
+        ind(
+            "pm",
+            unit="%",
+            kind="ratio",
+            weight=Decimal("12.5"),
+            rule={"family": "rank_points", "points": ["12.5", "10"], "pool": "all"},
+        )
+        ind(
+            "gdp", unit="%", kind="growth", frequency="quarterly", weight=Decimal(0),
+            rule={"family": "growth_vs_target", "over_points": "0.5", "under_points": "1", "max_bonus": "5"},
+        )  # fmt: skip
+        gytz = scheme.indicators.get(code="gytz")
+        services.group_weight_set(indicator=gytz, group_id=cls.farm.pk, weight=Decimal("27.5"), by=None)
+        services.item_type_create(
+            scheme=scheme, by=None, kind="bonus", code="zs", name="招商加分", points=Decimal(1), cap=Decimal(3),
+            owner=cls.dept,
+        )  # fmt: skip
+        services.item_type_create(
+            scheme=scheme, by=None, kind="veto", code="aq", name="安全生产", veto_effect="zero_total"
+        )
+        services.item_type_create(
+            scheme=scheme, by=None, kind="deduction", code="bb", name="报表", points=Decimal("0.5"),
+            from_timeliness=True,
+        )  # fmt: skip
+        cls.scheme = scheme
+
+    def test_an_export_imported_into_an_empty_year_is_the_same_scheme(self) -> None:
+        data = scheme_export(self.scheme)
+        report = scheme_import(data=data, filename="方案.xlsx", year=EMPTY, by=self.admin)
+        self.assertTrue(report.ok, report.lines())
+        self.assertTrue(report.created)
+        copy = Scheme.objects.get(year=EMPTY)
+        self.assertEqual(describe(copy), describe(self.scheme))
+        self.assertFalse(copy.is_published)
+        self.assertEqual(report.counts["指标"]["added"], 8)
+
+    def test_importing_its_own_export_changes_nothing(self) -> None:
+        data = scheme_export(self.scheme)
+        report = scheme_import(data=data, filename="方案.xlsx", year=YEAR, by=self.admin)
+        self.assertTrue(report.ok, report.lines())
+        self.assertEqual(report.written, 0, report.by_sheet())
+        self.assertIn("一致", report.summary)
+
+    def test_a_changed_parameter_changes_only_that_rule(self) -> None:
+        data = edited(scheme_export(self.scheme), "计分·完成率×分值", {("tzze", "封顶（%）"): 150})
+        report = scheme_import(data=data, filename="方案.xlsx", year=YEAR, by=self.admin)
+        self.assertTrue(report.ok, report.lines())
+        self.assertEqual((report.count("changed"), report.count("added")), (1, 0), report.by_sheet())
+        self.assertEqual(
+            rule_from_dict(self.scheme.indicators.get(code="tzze").rule),
+            RatioRule(basis=Basis.SCHEDULE, cap=Decimal("1.5")),
+        )
+
+    def test_overlapping_bands_refuse_the_whole_file_at_their_cell(self) -> None:
+        data = scheme_export(self.scheme)
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        row, column = cell_of(data, "计分·分档计分", "gytz", "完成率（%）", nth=1)
+        book["计分·分档计分"].cell(row=row, column=column, value=120)  # above the band before it
+        out = io.BytesIO()
+        book.save(out)
+        report = scheme_import(data=out.getvalue(), filename="方案.xlsx", year=EMPTY, by=self.admin)
+        self.assertFalse(report.ok)
+        self.assertEqual([(p.sheet, p.row, p.column) for p in report.problems], [("计分·分档计分", row, column)])
+        self.assertIn("由高到低", report.problems[0].message)
+        self.assertIn("整份文件未导入", report.message)
+        self.assertFalse(Scheme.objects.filter(year=EMPTY).exists())
+
+    def test_a_combo_rule_on_a_ratio_indicator_is_refused_by_the_engine_at_its_row(self) -> None:
+        data = edited(scheme_export(self.scheme), "指标", {("hz", "类型"): "比率/水平"})
+        report = scheme_import(data=data, filename="方案.xlsx", year=EMPTY, by=self.admin)
+        self.assertFalse(report.ok)
+        [problem] = report.problems
+        self.assertEqual(
+            (problem.sheet, problem.row, problem.column), ("指标", *cell_of(data, "指标", "hz", "计分方法"))
+        )
+        self.assertIn("组合完成率", problem.message)
+        self.assertFalse(Scheme.objects.filter(year=EMPTY).exists())
+
+    def test_every_bad_cell_is_listed_at_once(self) -> None:
+        data = edited(scheme_export(self.scheme), "指标", {("tzze", "类型"): "总量", ("gdp", "责任部门编码"): "nobody"})
+        data = edited(data, "计分·增速对比目标", {("gdp", "加分步长（个百分点）"): 0})
+        report = scheme_import(data=data, filename="方案.xlsx", year=EMPTY, by=self.admin)
+        self.assertFalse(report.ok)
+        where = {(p.sheet, p.row, p.column): p.message for p in report.problems}
+        self.assertEqual(len(where), 3, report.lines())
+        self.assertIn("累计量", where["指标", *cell_of(data, "指标", "tzze", "类型")])
+        self.assertIn("没有编码为“nobody”的部门", where["指标", *cell_of(data, "指标", "gdp", "责任部门编码")])
+        self.assertIn(
+            "须大于0", where["计分·增速对比目标", *cell_of(data, "计分·增速对比目标", "gdp", "加分步长（个百分点）")]
+        )
+
+    def test_a_dry_run_reports_and_writes_nothing(self) -> None:
+        report = scheme_import(
+            data=scheme_export(self.scheme), filename="方案.xlsx", year=EMPTY, by=self.admin, dry_run=True
+        )
+        self.assertTrue(report.ok, report.lines())
+        self.assertIn("试导入", report.summary)
+        self.assertFalse(Scheme.objects.filter(year=EMPTY).exists())
+
+    def test_a_published_year_and_a_user_without_the_permission_are_refused(self) -> None:
+        data = scheme_export(self.scheme)
+        clerk = UserFactory.create(role=Role.DISTRICT_LEADER)
+        report = scheme_import(data=data, filename="方案.xlsx", year=EMPTY, by=clerk)
+        self.assertFalse(report.ok)
+        self.assertIn("没有导入考核方案的权限", report.message)
+        Scheme.objects.filter(pk=self.scheme.pk).update(status="published")
+        report = scheme_import(data=data, filename="方案.xlsx", year=YEAR, by=self.admin)
+        self.assertIn("已发布", report.message)
+
+    def test_an_unknown_group_column_is_named(self) -> None:
+        book = openpyxl.load_workbook(io.BytesIO(scheme_export(self.scheme)))
+        ws = book["指标"]
+        header = next(c for c in ws[1] if c.value == "分值：农业型")
+        header.value = "分值：渔业型"
+        out = io.BytesIO()
+        book.save(out)
+        report = scheme_import(data=out.getvalue(), filename="方案.xlsx", year=EMPTY, by=self.admin)
+        self.assertFalse(report.ok)
+        self.assertEqual([(p.sheet, p.row, p.column) for p in report.problems], [("指标", 1, header.column)])
+        self.assertIn("渔业型", report.problems[0].message)
+
+
+class DemoSchemeWorkbookTests(WorldTestCase):
+    def test_the_demo_scheme_survives_the_round_trip(self) -> None:
+        demo = Scheme.objects.get(year=DEMO_YEAR)
+        report = scheme_import(
+            data=scheme_export(demo), filename="方案.xlsx", year=2044, by=self.users[Role.DISTRICT_ADMIN]
+        )
+        self.assertTrue(report.ok, report.lines())
+        self.assertEqual(describe(Scheme.objects.get(year=2044)), describe(demo))
