@@ -23,7 +23,8 @@ from kaohe.lib import xlsx
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _download(content: bytes, filename: str) -> HttpResponse:
+def xlsx_download(content: bytes, filename: str) -> HttpResponse:
+    """An .xlsx as a download: never cached, never sniffed."""
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     response["Cache-Control"] = "no-store"
@@ -70,7 +71,7 @@ def ledger_urls(ledger: Ledger, *, back: str, prefix: str = "ledger/") -> list[U
 
     @requires(ledger.permission)
     def template(request: HttpRequest) -> HttpResponse:
-        return _download(ledger_template(ledger), ledger.template_filename)
+        return xlsx_download(ledger_template(ledger), ledger.template_filename)
 
     @requires(ledger.permission)
     def export(request: HttpRequest) -> HttpResponse:
@@ -79,7 +80,7 @@ def ledger_urls(ledger: Ledger, *, back: str, prefix: str = "ledger/") -> list[U
             action=ChangeAction.EXPORT, by=request.user, object_type=f"ledger.{ledger.name}",  # type: ignore[arg-type]
             object_repr=f"导出{ledger.title}台账",
         )  # fmt: skip
-        return _download(ledger_export(ledger), ledger.filename)
+        return xlsx_download(ledger_export(ledger), ledger.filename)
 
     return [
         path(prefix, page, name="ledger"),

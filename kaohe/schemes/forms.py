@@ -20,6 +20,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from kaohe.core.forms import UploadForm
 from kaohe.org.models import Department, Unit, UnitGroup, code_validator
 from kaohe.scoring import RuleError, plan_curve_from_list, rule_from_dict
 
@@ -145,6 +146,15 @@ def parse_stages(text: str) -> dict[str, str]:
 
 
 # --- scheme, category, indicator -------------------------------------------------------------------------------------
+
+
+class SchemeUploadForm(UploadForm):
+    """The scheme workbook and the year it goes into (a year without a scheme gets a new draft)."""
+
+    year = forms.IntegerField(
+        label="导入到年度", min_value=2000, max_value=9999, widget=forms.NumberInput(attrs={"class": "form-control"})
+    )
+    field_order = ("year", "file")
 
 
 class SchemeForm(forms.Form):

@@ -14,13 +14,18 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.accounts.access import access_adjustment, access_indicator, access_item_record, access_target
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import requires, role_has
+from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
-from kaohe.core.forms import attach_errors
+from kaohe.core.forms import ACCEPT, MAX_UPLOAD_BYTES, PREVIEW, attach_errors, too_large
+from kaohe.core.ledger_views import xlsx_download
+from kaohe.core.services import changelog_record
+from kaohe.lib import xlsx
 
 from . import selectors, services
 from .choices import RequestStatus
@@ -33,10 +38,12 @@ from .forms import (
     ItemRecordForm,
     ItemTypeForm,
     SchemeForm,
+    SchemeUploadForm,
     TargetMatrixForm,
     to_json_text,
 )
 from .models import Category, Indicator, Scheme
+from .workbook import SchemeReport, scheme_export, scheme_import
 
 FROZEN = "{year}年考核方案已发布（冻结），不能再修改；目标变更请通过任务调整。"
 STALE_MATRIX = "目标未保存：打开本页后，这些目标已被他人修改。下面是最新的目标，请核对后重新填写。"
@@ -84,6 +91,43 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已创建{scheme.year}年考核方案（草稿）。请先添加指标类别和指标。")
             return redirect("schemes:detail", year=scheme.year)
     return render(request, "schemes/form.html", {"form": form, "title": "新建考核方案"})
+
+
+@requires("scheme.view")
+def workbook_export(request: HttpRequest, year: int) -> HttpResponse:
+    """The year's scheme as one workbook (考核方案工作簿), audited like every export (SECURITY.md AU-1)."""
+    scheme = _scheme(year)
+    changelog_record(
+        action=ChangeAction.EXPORT, by=_user(request), obj=scheme, object_repr=f"导出{year}年考核方案工作簿"
+    )
+    return xlsx_download(scheme_export(scheme), f"{year}年考核方案.xlsx")
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def workbook_import(request: HttpRequest) -> HttpResponse:
+    """GET: the upload form (year prefilled from ?year=). POST: 试导入 (check and report) or 导入 (all or nothing),
+    through `scheme_import`, the same road as `kaohe scheme import`."""
+    context: dict[str, Any] = {"accept": ACCEPT, "max_mb": MAX_UPLOAD_BYTES // xlsx.MB}
+    if request.method != "POST":
+        form = SchemeUploadForm(initial={"year": request.GET.get("year") or timezone.localdate().year + 1})
+        return render(request, "schemes/workbook.html", {**context, "form": form})
+    form = SchemeUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "schemes/workbook.html", {**context, "form": form}, status=400)
+    upload, year = form.cleaned_data["file"], form.cleaned_data["year"]
+    dry_run = request.POST.get("action") == PREVIEW
+    refused = too_large(upload.size)
+    if refused:
+        report = SchemeReport(year=year, filename=upload.name or "", dry_run=dry_run, ok=False, message=refused)
+    else:
+        try:
+            data = upload.read()
+        finally:
+            upload.close()  # the uploaded bytes are never kept (SECURITY.md §6.5)
+        report = scheme_import(data=data, filename=upload.name or "", year=year, by=_user(request), dry_run=dry_run)
+    context.update(form=SchemeUploadForm(initial={"year": year}), report=report, year=year)
+    return render(request, "schemes/workbook.html", context, status=200 if report.ok else 400)
 
 
 @requires("scheme.view")

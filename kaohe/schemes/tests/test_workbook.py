@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ClassVar
 
 import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.urls import reverse
 
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
 from kaohe.accounts.tests.factories import UserFactory
+from kaohe.core.choices import ChangeAction
+from kaohe.core.ledger_views import XLSX
+from kaohe.core.models import ChangeLog
+from kaohe.lib.xlsx import column_letter
 from kaohe.org.models import Department, UnitGroup
 from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupFactory
 from kaohe.schemes import services
@@ -261,3 +270,74 @@ class DemoSchemeWorkbookTests(WorldTestCase):
         )
         self.assertTrue(report.ok, report.lines())
         self.assertEqual(describe(Scheme.objects.get(year=2044)), describe(demo))
+
+
+class SchemeCommandTests(TestCase):
+    """`kaohe scheme export|import`: the same workbook and checks from the command line."""
+
+    def test_export_then_import_into_an_empty_year(self) -> None:
+        admin = UserFactory.create(role=Role.DISTRICT_ADMIN, username="kh")
+        dept = DepartmentFactory.create(code="tj")
+        scheme = SchemeFactory.create(year=YEAR, name="方案甲")
+        IndicatorFactory.create(scheme=scheme, code="gdp", owner=dept, weight=Decimal(100))
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "方案.xlsx"
+            out = io.StringIO()
+            call_command("scheme", "export", "--year", str(YEAR), str(path), stdout=out)
+            self.assertIn("已写入", out.getvalue())
+            call_command("scheme", "import", str(path), "--year", str(EMPTY), "--as", "kh", "--dry-run", stdout=out)
+            self.assertIn("试导入", out.getvalue())
+            self.assertFalse(Scheme.objects.filter(year=EMPTY).exists())
+            call_command("scheme", "import", str(path), "--year", str(EMPTY), "--as", admin.username, stdout=out)
+            self.assertIn(f"已导入新建{EMPTY}年考核方案（草稿）", out.getvalue())
+            self.assertEqual(describe(Scheme.objects.get(year=EMPTY)), describe(scheme))
+            path.write_bytes(edited(path.read_bytes(), "指标", {("gdp", "分值"): -1}))
+            err = io.StringIO()
+            with self.assertRaises(SystemExit) as exit_code:
+                call_command("scheme", "import", str(path), "--year", str(EMPTY), "--as", "kh", stdout=out, stderr=err)
+            self.assertEqual(exit_code.exception.code, 1)
+            self.assertIn("工作表“指标”第 2 行", err.getvalue())
+            with self.assertRaisesMessage(CommandError, "2099年还没有考核方案"):
+                call_command("scheme", "export", "--year", "2099", str(path))
+
+
+class SchemeWorkbookPageTests(WorldTestCase):
+    """The scheme page's 导出方案工作簿 and the 导入方案工作簿 page, on the demo district."""
+
+    def upload(self, data: bytes, year: int, action: str) -> Any:
+        client = self.client_for(Role.DISTRICT_ADMIN)
+        file = SimpleUploadedFile("方案.xlsx", data, content_type=XLSX)
+        return client.post(reverse("schemes:workbook_import"), {"year": year, "file": file, "action": action})
+
+    def test_export_preview_and_import_on_the_web(self) -> None:
+        client = self.client_for(Role.DISTRICT_ADMIN)
+        detail = client.get(reverse("schemes:detail", args=[DEMO_YEAR]))
+        self.assertContains(detail, reverse("schemes:workbook_export", args=[DEMO_YEAR]))
+        response = client.get(reverse("schemes:workbook_export", args=[DEMO_YEAR]))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Type"], XLSX)
+        self.assertTrue(
+            ChangeLog.objects.filter(action=ChangeAction.EXPORT, object_repr__contains="考核方案工作簿").exists()
+        )
+        data = response.content
+        preview = self.upload(data, 2043, "preview")
+        self.assertContains(preview, "试导入：新建2043年考核方案（草稿）将新增")
+        self.assertFalse(Scheme.objects.filter(year=2043).exists())
+        done = self.upload(data, 2043, "import")
+        self.assertContains(done, "已导入新建2043年考核方案（草稿）")
+        self.assertContains(done, reverse("schemes:detail", args=[2043]))
+        self.assertEqual(describe(Scheme.objects.get(year=2043)), describe(Scheme.objects.get(year=DEMO_YEAR)))
+
+    def test_a_bad_workbook_lists_its_cells_and_writes_nothing(self) -> None:
+        data = scheme_export(Scheme.objects.get(year=DEMO_YEAR))
+        code = Scheme.objects.get(year=DEMO_YEAR).indicators.order_by("sort_order", "code")[0].code
+        response = self.upload(edited(data, "指标", {(code, "分值"): "很多"}), 2043, "import")
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "整份文件未导入", status_code=400)
+        row, column = cell_of(data, "指标", code, "分值")
+        self.assertContains(response, f'data-cell="{column_letter(column)}{row}"', status_code=400)
+        self.assertFalse(Scheme.objects.filter(year=2043).exists())
+
+    def test_only_the_district_office_imports(self) -> None:
+        client = self.client_for(Role.TOWNSHIP_CLERK)
+        self.assertIn(client.get(reverse("schemes:workbook_import")).status_code, (403, 404))

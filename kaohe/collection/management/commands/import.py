@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from kaohe.accounts.models import User
 from kaohe.collection import importers
-from kaohe.lib import xlsx
+from kaohe.core.commands import acting_user, print_report, read_upload
 
 
 class Command(BaseCommand):
@@ -25,18 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="试导入：只校验并报告将写入的内容，不写入")
 
     def handle(self, *args: Any, file: str, username: str, dry_run: bool, **options: Any) -> None:
-        user = User.objects.select_related("unit", "department").filter(username__iexact=username).first()
-        if user is None or not user.is_active:
-            raise CommandError(f"用户“{username}”不存在或已停用。")
+        user = acting_user(username)
         path = Path(file)
-        if not path.is_file():
-            raise CommandError(f"找不到文件：{file}")
-        limit = xlsx.DEFAULT_LIMITS.max_file_bytes
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)  # never more than the reader would accept, plus one byte to tell
-        report = importers.import_file(data=data, filename=path.name, by=user, dry_run=dry_run)
-        out = self.stdout if report.ok else self.stderr
-        for line in report.lines():
-            out.write(line)
-        if not report.ok:
-            raise SystemExit(1)
+        data = read_upload(path)
+        print_report(self, importers.import_file(data=data, filename=path.name, by=user, dry_run=dry_run))

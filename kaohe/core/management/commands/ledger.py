@@ -15,9 +15,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kaohe.accounts.models import User
+from kaohe.core.commands import acting_user, print_report, read_upload, write_download
 from kaohe.core.ledger import Ledger, get_ledger, ledger_export, ledger_import, ledger_template, ledgers
-from kaohe.lib import xlsx
 
 
 def _ledger_list() -> str:
@@ -52,23 +51,10 @@ class Command(BaseCommand):
             self.import_file(ledger, Path(file), options["username"], options["dry_run"])
             return
         data = ledger_template(ledger) if action == "template" else ledger_export(ledger)
-        try:
-            Path(file).write_bytes(data)
-        except OSError as exc:
-            raise CommandError(f"无法写入文件 {file}：{exc.strerror}") from None
+        write_download(Path(file), data)
         self.stdout.write(f"已写入{ledger.title}台账{'模板' if action == 'template' else ''}：{file}")
 
     def import_file(self, ledger: Ledger, path: Path, username: str, dry_run: bool) -> None:
-        user = User.objects.select_related("unit", "department").filter(username__iexact=username).first()
-        if user is None or not user.is_active:
-            raise CommandError(f"用户“{username}”不存在或已停用。")
-        if not path.is_file():
-            raise CommandError(f"找不到文件：{path}")
-        with path.open("rb") as handle:
-            data = handle.read(xlsx.DEFAULT_LIMITS.max_file_bytes + 1)  # the reader refuses anything larger
-        report = ledger_import(ledger=ledger, data=data, filename=path.name, by=user, dry_run=dry_run)
-        out = self.stdout if report.ok else self.stderr
-        for line in report.lines():
-            out.write(line)
-        if not report.ok:
-            raise SystemExit(1)
+        user = acting_user(username)
+        data = read_upload(path)
+        print_report(self, ledger_import(ledger=ledger, data=data, filename=path.name, by=user, dry_run=dry_run))

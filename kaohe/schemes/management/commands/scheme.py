@@ -1,0 +1,49 @@
+"""`kaohe scheme`: the year's scheme as one workbook, out and back in.
+
+    kaohe scheme export --year Y FILE
+    kaohe scheme import FILE --year Y --as USERNAME [--dry-run]
+
+The import makes the same checks as the web page (`kaohe.schemes.workbook.scheme_import`), the engine's whole
+check included: every rejected cell is printed on its own line and the command exits 1, having written nothing;
+otherwise one line says what changed. See docs/scheme-workbook.md for every sheet and column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kaohe.core.commands import acting_user, print_report, read_upload, write_download
+from kaohe.schemes.models import Scheme
+from kaohe.schemes.workbook import scheme_export, scheme_import
+
+
+class Command(BaseCommand):
+    help = "考核方案工作簿的导出和导入。导入时先校验全部单元格和整个方案，任何一处有误则不写入。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="export|import")
+        sub = actions.add_parser("export", help="导出某年度的考核方案（可修改后再导入）")
+        sub.add_argument("--year", type=int, required=True, help="年度，如 2027")
+        sub.add_argument("file", help="写入的 .xlsx 文件")
+        sub = actions.add_parser("import", help="把考核方案工作簿导入某年度（该年度没有方案时新建草稿）")
+        sub.add_argument("file", help="Excel 文件（.xlsx）")
+        sub.add_argument("--year", type=int, required=True, help="导入到的年度，如 2027")
+        sub.add_argument("--as", dest="username", required=True, metavar="USERNAME", help="以该用户的身份导入")
+        sub.add_argument("--dry-run", action="store_true", help="试导入：只校验并报告将新增和修改的项，不写入")
+
+    def handle(self, *args: Any, action: str, year: int, file: str, **options: Any) -> None:
+        path = Path(file)
+        if action == "import":
+            user = acting_user(options["username"])
+            data = read_upload(path)
+            report = scheme_import(data=data, filename=path.name, year=year, by=user, dry_run=options["dry_run"])
+            print_report(self, report)
+            return
+        scheme = Scheme.objects.filter(year=year).first()
+        if scheme is None:
+            raise CommandError(f"{year}年还没有考核方案。")
+        write_download(path, scheme_export(scheme))
+        self.stdout.write(f"已写入{year}年考核方案工作簿：{file}")
