@@ -114,7 +114,7 @@ def param_column(param: Param, field_name: str | None = None) -> LedgerColumn:
         param.header,
         field_name or param.key,
         param_type(param),
-        help=param.describe(),
+        help=param.describe(choices=False),
         width=max(10, len(param.header) * 2),
     )
 

@@ -53,10 +53,10 @@ class Param:
     def header(self) -> str:
         return f"{self.label}（{self.unit}）" if self.unit else self.label
 
-    def describe(self) -> str:
-        """One line for a help sheet or a form's help text."""
+    def describe(self, *, choices: bool = True) -> str:
+        """One line for a help sheet or a form's help text (`choices=False` where a drop-down lists them)."""
         parts = [self.help] if self.help else []
-        if self.type is ParamType.CHOICE:
+        if self.type is ParamType.CHOICE and choices:
             parts.append("可选：" + "、".join(label for _, label in self.choices))
         bound = self.bound_text()
         if bound:
@@ -446,7 +446,7 @@ GRADE_PARAMS: tuple[Param, ...] = (
         choices=_choices({Pool.ALL: "全区", Pool.GROUP: "本组"}),
         help="按名次比例时，在全区还是本考核分组内排名",
     ),
-    Param("else", "其余等次", ParamType.TEXT, help="未达任何一档的单位的等次，如“一般”", required=True),
+    Param("else", "其余等次", ParamType.TEXT, help="未达任何一档的单位的等次，如“一般”；设了等次时必填"),
     Param("fail", "否决等次", ParamType.TEXT, help="一票否决（等次不合格）时的等次", default="不合格"),
 )
 GRADE_ITEM = Item(

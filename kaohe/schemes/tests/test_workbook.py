@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import openpyxl
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import TestCase
@@ -23,10 +24,10 @@ from kaohe.core.models import ChangeLog
 from kaohe.lib.xlsx import column_letter
 from kaohe.org.models import Department, UnitGroup
 from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupFactory
-from kaohe.schemes import services
+from kaohe.schemes import services, workbook
 from kaohe.schemes.models import Scheme
 from kaohe.schemes.workbook import scheme_export, scheme_import
-from kaohe.scoring import Basis, RatioRule, grade_rule_from_dict, rule_from_dict
+from kaohe.scoring import FAMILIES, Basis, RatioRule, grade_rule_from_dict, rule_from_dict
 from kaohe.test import DEMO_YEAR, WorldTestCase
 
 from .factories import CategoryFactory, IndicatorFactory, SchemeFactory
@@ -341,3 +342,28 @@ class SchemeWorkbookPageTests(WorldTestCase):
     def test_only_the_district_office_imports(self) -> None:
         client = self.client_for(Role.TOWNSHIP_CLERK)
         self.assertIn(client.get(reverse("schemes:workbook_import")).status_code, (403, 404))
+
+
+class DocumentedWorkbookTests(WorldTestCase):
+    """docs/scheme-example.xlsx imports as it is, and docs/scheme-workbook.md names every sheet and column."""
+
+    def test_the_example_in_the_docs_imports_cleanly(self) -> None:
+        data = (Path(settings.BASE_DIR) / "docs" / "scheme-example.xlsx").read_bytes()
+        report = scheme_import(data=data, filename="scheme-example.xlsx", year=2042, by=self.users[Role.DISTRICT_ADMIN])
+        self.assertTrue(report.ok, report.lines())
+        self.assertTrue(Scheme.objects.get(year=2042).indicators.exists())
+
+    def test_the_docs_describe_every_sheet_and_column(self) -> None:
+        text = (Path(settings.BASE_DIR) / "docs" / "scheme-workbook.md").read_text(encoding="utf-8")
+        sheets = [
+            ("方案", workbook.SETTINGS), ("等次", workbook.GRADE_COLUMNS), ("类别", workbook.CATEGORY_COLUMNS),
+            ("指标", workbook.INDICATOR_COLUMNS), ("分月计划", workbook.CURVE_COLUMNS[:2]),
+            ("加扣分项", workbook.ITEM_COLUMNS),
+            *((workbook.rule_sheet_name(f), workbook.rule_columns(f)) for f in FAMILIES),
+        ]  # fmt: skip
+        for name, columns in sheets:
+            section = text.split(f"### {name}\n", 1)
+            self.assertEqual(len(section), 2, f"docs/scheme-workbook.md has no section for {name}")
+            body = section[1].split("\n### ", 1)[0]
+            for column in columns:
+                self.assertIn(f"| {column.header} |", body, f"{name}: {column.header}")
