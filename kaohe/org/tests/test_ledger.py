@@ -19,6 +19,7 @@ from kaohe.core.ledger import HELP_SHEET, ledger_export, ledger_import, ledger_t
 from kaohe.core.models import ChangeLog
 from kaohe.lib import xlsx
 from kaohe.lib.tests import xlsx_corpus
+from kaohe.lib.tests.sheets import read_back
 from kaohe.org.choices import UnitKind
 from kaohe.org.ledgers import ORG_LEDGER
 from kaohe.org.models import Department, Unit, UnitGroup
@@ -62,12 +63,6 @@ def workbook(
             for name, rows in sheets.items()
         ]
     )
-
-
-def read_back(data: bytes) -> dict[str, list[list[str]]]:
-    """Every sheet of an export as text, header row included."""
-    book = xlsx.read_workbook(data, filename="导出.xlsx")
-    return {s.name: [["" if v is None else str(v) for v in row] for row in s.rows] for s in book.sheets if s.visible}
 
 
 class InProcess(TestCase):

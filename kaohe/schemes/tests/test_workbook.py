@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +24,7 @@ from kaohe.accounts.tests.factories import UserFactory
 from kaohe.core.choices import ChangeAction
 from kaohe.core.ledger_views import XLSX
 from kaohe.core.models import ChangeLog
+from kaohe.lib.tests.sheets import read_back
 from kaohe.lib.xlsx import column_letter
 from kaohe.org.models import Department, UnitGroup
 from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupFactory
@@ -367,3 +371,37 @@ class DocumentedWorkbookTests(WorldTestCase):
             body = section[1].split("\n### ", 1)[0]
             for column in columns:
                 self.assertIn(f"| {column.header} |", body, f"{name}: {column.header}")
+
+
+class FromAnotherDatabase(TestCase):
+    """The acceptance as a district does it, each database a SQLite file of its own: the demo's 2026 scheme is
+    exported from one, and a second, set up with `kaohe migrate`, `kaohe createadmin` and the first's org ledger,
+    imports it into its empty 2026; the second's export equals the first's, cell for cell, on every sheet."""
+
+    def kaohe(self, var: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "KAOHE_VAR_DIR": str(var), "KAOHE_ADMIN_PASSWORD": "Kaohe-Workbook-2026!"}
+        for name in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "SECRET_KEY"):
+            env.pop(name, None)
+        done = subprocess.run(
+            [sys.executable, "-m", "kaohe.cli", *args], env=env, capture_output=True, text=True, timeout=300
+        )
+        self.assertEqual(done.returncode, 0, f"kaohe {' '.join(args)}: {done.stderr}")
+        return done
+
+    def test_the_demo_scheme_moves_to_an_empty_database(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = Path(tmp)
+            a, b = base / "a", base / "b"
+            self.kaohe(a, "migrate", "-v0")
+            self.kaohe(a, "demo")
+            self.kaohe(a, "ledger", "export", "org", str(base / "org.xlsx"))
+            self.kaohe(a, "scheme", "export", "--year", str(DEMO_YEAR), str(base / "scheme.xlsx"))
+            self.kaohe(b, "migrate", "-v0")
+            self.kaohe(b, "createadmin", "kb", "--role", "district_admin")
+            self.kaohe(b, "ledger", "import", "org", str(base / "org.xlsx"), "--as", "kb")
+            done = self.kaohe(b, "scheme", "import", str(base / "scheme.xlsx"), "--year", str(DEMO_YEAR), "--as", "kb")
+            self.kaohe(b, "scheme", "export", "--year", str(DEMO_YEAR), str(base / "again.xlsx"))
+            first, second = (read_back((base / name).read_bytes()) for name in ("scheme.xlsx", "again.xlsx"))
+        self.assertIn(f"已导入新建{DEMO_YEAR}年考核方案（草稿）", done.stdout)
+        self.assertEqual(second, first)
+        self.assertGreater(len(first["指标"]), 10)
