@@ -152,6 +152,18 @@ def category_update(*, category: Category, data: Mapping[str, Any], by: User | N
     return category
 
 
+@transaction.atomic
+def category_delete(*, category: Category, by: User, reason: str = "") -> None:
+    """Delete an empty category of a draft scheme; one that still holds indicators is refused."""
+    _ensure_draft(category.scheme)
+    count = category.indicators.count()
+    if count:
+        raise ApplicationError(f"类别“{category.name}”下还有 {count} 个指标，请先删除或移到其他类别。")
+    changelog_record(action=ChangeAction.DELETE, by=by, obj=category, before=snapshot(category, ("code", "name")),
+                     reason=reason)  # fmt: skip
+    category.delete()
+
+
 @engine_checked
 @transaction.atomic
 def indicator_create(*, scheme: Scheme, by: User | None, **fields: Any) -> Indicator:
@@ -176,6 +188,30 @@ def indicator_update(*, indicator: Indicator, data: Mapping[str, Any], by: User,
     _update(indicator, data, by, reason)
     touch(indicator.scheme, field="rule" if {"rule", "kind", "direction"} & set(data) else None)
     return indicator
+
+
+@engine_checked
+@transaction.atomic
+def indicator_delete(*, indicator: Indicator, by: User, reason: str = "") -> None:
+    """Delete an indicator of a draft scheme with its targets and group weights. Refused once figures have been
+    reported for it, while another indicator is part of it, and (by the engine's check) while a combo counts it."""
+    _ensure_draft(indicator.scheme)
+    reported = indicator.values.count()  # collection.Value, PROTECT
+    if reported:
+        raise ApplicationError(
+            f"指标“{indicator.name}”已有 {reported} 条填报数据，不能删除；如不再考核，请把分值设为 0 或改为不计分。"
+        )
+    parts = list(indicator.parts.values_list("name", flat=True))
+    if parts:
+        raise ApplicationError(f"指标“{'”“'.join(parts)}”属于指标“{indicator.name}”，请先删除它们或改其所属总量指标。")
+    before = snapshot(indicator, INDICATOR_FIELDS)
+    targets = indicator.targets.count()
+    changelog_record(
+        action=ChangeAction.DELETE, by=by, obj=indicator, before={**before, "targets": targets}, reason=reason
+    )
+    scheme = indicator.scheme
+    indicator.delete()
+    touch(scheme, field="rule")
 
 
 @engine_checked
@@ -554,6 +590,21 @@ def item_type_update(*, item_type: ItemType, data: Mapping[str, Any], by: User |
     if _update(item_type, data, by, reason):
         touch(item_type.scheme)
     return item_type
+
+
+@engine_checked
+@transaction.atomic
+def item_type_delete(*, item_type: ItemType, by: User, reason: str = "") -> None:
+    """Delete a bonus, deduction or veto item of a draft scheme; one with records is refused."""
+    _ensure_draft(item_type.scheme)
+    records = item_type.records.count()
+    if records:
+        raise ApplicationError(f"加扣分项“{item_type.name}”已有 {records} 条记录，不能删除。")
+    changelog_record(action=ChangeAction.DELETE, by=by, obj=item_type,
+                     before=snapshot(item_type, ITEM_TYPE_FIELDS), reason=reason)  # fmt: skip
+    scheme = item_type.scheme
+    item_type.delete()
+    touch(scheme)
 
 
 @engine_checked

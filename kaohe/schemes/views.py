@@ -42,7 +42,7 @@ from .forms import (
     TargetMatrixForm,
     to_json_text,
 )
-from .models import Category, Indicator, Scheme
+from .models import Category, Indicator, ItemType, Scheme
 from .workbook import SchemeReport, scheme_export, scheme_import
 
 FROZEN = "{year}年考核方案已发布（冻结），不能再修改；目标变更请通过任务调整。"
@@ -208,6 +208,46 @@ def category_create(request: HttpRequest, year: int) -> HttpResponse:
 def item_type_create(request: HttpRequest, year: int) -> HttpResponse:
     return _create_in_draft(
         request, year, ItemTypeForm, services.item_type_create, "加扣分项", "新增加分、扣分或否决项"
+    )
+
+
+def _delete(request: HttpRequest, scheme: Scheme, obj: Any, delete: Any, what: str) -> HttpResponse:
+    """The shared shape of the draft-only deletes: the service refuses what may not go, in Chinese."""
+    if scheme.is_published:
+        return _frozen(request, scheme)
+    name = obj.name
+    try:
+        delete(obj, by=_user(request), reason=request.POST.get("reason", "").strip())
+    except (ApplicationError, ValidationError) as exc:
+        text = exc.message if isinstance(exc, ApplicationError) else "；".join(exc.messages)
+        messages.error(request, f"未删除{what}“{name}”：{text}")
+    else:
+        messages.success(request, f"已删除{what}“{name}”。")
+    return redirect("schemes:detail", year=scheme.year)
+
+
+@requires("scheme.manage")
+@require_POST
+def category_delete(request: HttpRequest, year: int, category: str) -> HttpResponse:
+    scheme = _scheme(year)
+    found = get_object_or_404(Category, scheme=scheme, code=category)
+    return _delete(request, scheme, found, lambda c, **kw: services.category_delete(category=c, **kw), "类别")
+
+
+@requires("scheme.manage")
+@require_POST
+def item_type_delete(request: HttpRequest, year: int, item_type: str) -> HttpResponse:
+    scheme = _scheme(year)
+    found = get_object_or_404(ItemType, scheme=scheme, code=item_type)
+    return _delete(request, scheme, found, lambda t, **kw: services.item_type_delete(item_type=t, **kw), "加扣分项")
+
+
+@requires("scheme.manage")
+@require_POST
+def indicator_delete(request: HttpRequest, indicator_id: int) -> HttpResponse:
+    indicator = access_indicator(_user(request), indicator_id, "manage")
+    return _delete(
+        request, indicator.scheme, indicator, lambda i, **kw: services.indicator_delete(indicator=i, **kw), "指标"
     )
 
 

@@ -14,7 +14,7 @@ from kaohe.accounts.models import User
 from kaohe.accounts.permissions import PERMISSION_LABELS, PUBLIC, ROLE_PERMISSIONS
 from kaohe.collection.models import Submission, Value
 from kaohe.schemes import services as scheme_services
-from kaohe.schemes.models import Indicator, ItemRecord, ItemType, Target
+from kaohe.schemes.models import Category, Indicator, ItemRecord, ItemType, Target
 from kaohe.test import ALL_ROLES, DEMO_MONTH, DEMO_YEAR, WorldTestCase
 
 TOWNSHIP_ROLES = {"township_clerk", "township_leader"}
@@ -110,6 +110,8 @@ def _item_record(test: WorldTestCase, variant: str) -> int:
 SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
     "code": _unit,
     "department": lambda test, variant: "tongji",
+    "category": lambda test, variant: Category.objects.filter(scheme__year=DEMO_YEAR).order_by("pk")[0].code,
+    "item_type": lambda test, variant: ItemType.objects.filter(scheme__year=DEMO_YEAR).order_by("pk")[0].code,
     "user_id": _user,
     "year": lambda test, variant: DEMO_YEAR,
     "month": lambda test, variant: DEMO_MONTH,

@@ -1,0 +1,100 @@
+"""While a scheme is a draft anything in it can be deleted; once published, nothing (only adjustments change it)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.test import TestCase
+from django.urls import reverse
+
+from kaohe.accounts.choices import Role
+from kaohe.accounts.tests.factories import UserFactory
+from kaohe.collection.tests.factories import SubmissionFactory, ValueFactory
+from kaohe.core.choices import ChangeAction
+from kaohe.core.exceptions import ApplicationError
+from kaohe.core.models import ChangeLog
+from kaohe.org.tests.factories import DepartmentFactory, UnitFactory
+from kaohe.schemes import services
+from kaohe.schemes.models import Category, Indicator, ItemType, Target
+
+from .factories import CategoryFactory, IndicatorFactory, SchemeFactory, TargetFactory, published
+
+
+class DraftDeletes(TestCase):
+    def setUp(self) -> None:
+        self.admin = UserFactory.create(role=Role.DISTRICT_ADMIN)
+        self.town = UnitFactory.create()
+        self.dept = DepartmentFactory.create()
+        self.scheme = SchemeFactory.create(year=2081)
+        self.category = CategoryFactory.create(scheme=self.scheme)
+
+    def indicator(self, code: str, **kw: object) -> Indicator:
+        kw.setdefault("weight", Decimal(50))
+        return IndicatorFactory.create(scheme=self.scheme, category=self.category, code=code, owner=self.dept, **kw)
+
+    def test_a_drafts_indicator_is_deleted_with_its_targets_and_logged(self) -> None:
+        gdp = self.indicator("gdp")
+        TargetFactory.create(indicator=gdp, unit=self.town, amount=Decimal(100))
+        services.indicator_delete(indicator=gdp, by=self.admin, reason="并入其他指标")
+        self.assertFalse(Indicator.objects.filter(code="gdp").exists())
+        self.assertFalse(Target.objects.filter(indicator_id=gdp.pk).exists())
+        log = ChangeLog.objects.get(action=ChangeAction.DELETE, object_type="schemes.indicator")
+        self.assertEqual((log.before["code"], log.before["targets"], log.reason), ("gdp", 1, "并入其他指标"))
+
+    def test_a_published_schemes_indicator_cannot_be_deleted(self) -> None:
+        gdp, other = self.indicator("gdp"), self.indicator("tax")
+        for ind in (gdp, other):
+            TargetFactory.create(indicator=ind, unit=self.town, amount=Decimal(100))
+        published(self.scheme)
+        gdp.refresh_from_db()
+        with self.assertRaisesMessage(ApplicationError, "已发布"):
+            services.indicator_delete(indicator=gdp, by=self.admin)
+        self.assertTrue(Indicator.objects.filter(pk=gdp.pk).exists())
+
+    def test_an_indicator_with_reported_figures_stays_after_the_scheme_is_returned(self) -> None:
+        gdp, other = self.indicator("gdp", source="self"), self.indicator("tax")
+        for ind in (gdp, other):
+            TargetFactory.create(indicator=ind, unit=self.town, amount=Decimal(100))
+        scheme = published(self.scheme)
+        ValueFactory.create(submission=SubmissionFactory.create(scheme=scheme, unit=self.town), indicator=gdp,
+                            amount=Decimal(5))  # fmt: skip
+        services.scheme_return(scheme=scheme, reason="调整指标", by=self.admin)
+        gdp.refresh_from_db()
+        with self.assertRaisesMessage(ApplicationError, "已有 1 条填报数据"):
+            services.indicator_delete(indicator=gdp, by=self.admin)
+
+    def test_a_total_with_parts_and_a_combos_part_are_refused(self) -> None:
+        total = self.indicator("tz", rule=None)
+        self.indicator("gytz", part_of=total, rule=None)
+        with self.assertRaisesMessage(ApplicationError, "属于指标"):
+            services.indicator_delete(indicator=total, by=self.admin)
+        part = self.indicator("qys", rule=None)
+        self.indicator("hz", rule={"family": "combo", "parts": [{"indicator": "qys", "share": "1"}]})
+        with self.assertRaisesMessage(ValidationError, "不存在的指标 qys"):
+            services.indicator_delete(indicator=part, by=self.admin)
+        self.assertTrue(Indicator.objects.filter(code="qys").exists())
+
+    def test_categories_and_item_types_are_deleted_unless_in_use(self) -> None:
+        self.indicator("gdp")
+        with self.assertRaisesMessage(ApplicationError, "还有 1 个指标"):
+            services.category_delete(category=self.category, by=self.admin)
+        empty = CategoryFactory.create(scheme=self.scheme)
+        services.category_delete(category=empty, by=self.admin)
+        self.assertFalse(Category.objects.filter(pk=empty.pk).exists())
+        item = services.item_type_create(scheme=self.scheme, by=None, kind="bonus", code="zs", name="招商", points=1)
+        services.item_type_delete(item_type=item, by=self.admin)
+        self.assertFalse(ItemType.objects.filter(pk=item.pk).exists())
+
+    def test_the_scheme_page_deletes_and_says_why_it_did_not(self) -> None:
+        gdp = self.indicator("gdp")
+        client = self.client
+        client.force_login(self.admin)
+        page = client.get(reverse("schemes:detail", args=[2081]))
+        self.assertContains(page, reverse("schemes:indicator_delete", args=[gdp.pk]))
+        refused = client.post(reverse("schemes:category_delete", args=[2081, self.category.code]), follow=True)
+        self.assertContains(refused, "未删除类别")
+        self.assertEqual(client.get(reverse("schemes:indicator_delete", args=[gdp.pk])).status_code, 405)
+        done = client.post(reverse("schemes:indicator_delete", args=[gdp.pk]), follow=True)
+        self.assertContains(done, "已删除指标")
+        self.assertFalse(Indicator.objects.filter(pk=gdp.pk).exists())
