@@ -40,7 +40,8 @@ class DraftDeletes(TestCase):
         self.assertFalse(Indicator.objects.filter(code="gdp").exists())
         self.assertFalse(Target.objects.filter(indicator_id=gdp.pk).exists())
         log = ChangeLog.objects.get(action=ChangeAction.DELETE, object_type="schemes.indicator")
-        self.assertEqual((log.before["code"], log.before["targets"], log.reason), ("gdp", 1, "并入其他指标"))
+        before = log.before or {}
+        self.assertEqual((before["code"], before["targets"], log.reason), ("gdp", 1, "并入其他指标"))
 
     def test_a_published_schemes_indicator_cannot_be_deleted(self) -> None:
         gdp, other = self.indicator("gdp"), self.indicator("tax")
