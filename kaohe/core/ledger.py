@@ -26,6 +26,7 @@ from django.db import DatabaseError, models, transaction
 
 from kaohe.core.exceptions import ApplicationError
 from kaohe.lib import xlsx
+from kaohe.lib.order import parents_first
 from kaohe.lib.xlsx import CellProblem, CellValue
 
 if TYPE_CHECKING:
@@ -545,22 +546,7 @@ class _Import:
         field = sheet.parent
         if field is None:
             return rows
-        by_key = {values[sheet.key]: (row, values) for row, values in rows}
-        out: list[tuple[TableRow, dict[str, Any]]] = []
-        placed: set[str] = set()
-
-        def place(key: str, path: frozenset[str]) -> None:
-            if key in placed or key in path:
-                return
-            parent = by_key[key][1].get(field)
-            if isinstance(parent, str) and parent in by_key:
-                place(parent, path | {key})
-            placed.add(key)
-            out.append(by_key[key])
-
-        for _, values in rows:
-            place(values[sheet.key], frozenset())
-        return out
+        return parents_first(rows, key=lambda r: r[1][sheet.key], parent=lambda r: _parent_key(r[1].get(field)))
 
     def write(self, sheet: LedgerSheet[Any], rows: list[TableRow]) -> None:
         counts = self.counts.setdefault(sheet.name, Counter())
@@ -666,6 +652,10 @@ def ledger_import(*, ledger: Ledger, data: bytes, filename: str, by: User, dry_r
         message = f"有 {len(problems)} 处错误，整份文件未导入（没有写入任何数据）。请修改后重新上传。"
         return _refused(report, message, problems, len(problems))
     return report
+
+
+def _parent_key(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _sheet_order(ledger: Ledger, name: str) -> int:

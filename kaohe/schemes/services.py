@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from kaohe.assessment.checks import engine_checked, refusal, touch, trial
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.services import changelog_record, snapshot
+from kaohe.lib.order import parents_first
 from kaohe.org.models import Unit
 from kaohe.scoring import RuleError, grade_rule_from_dict, needs_target, plan_curve_from_list, rule_from_dict
 
@@ -653,3 +654,113 @@ def item_record_decide(*, record: ItemRecord, approve: bool, by: User, note: str
     if approve:
         touch(record.item_type.scheme, units=[record.unit_id])
     return record
+
+
+# --- a new year from the last ------------------------------------------------------------------------------------
+
+VOLUME = (IndicatorKind.CUMULATIVE, IndicatorKind.COUNT, IndicatorKind.ANNUAL)
+APPROVED = "approved"  # collection's SubmissionStatus.APPROVED: last year's actuals are the reviewed figures
+YEAR_TAKEN = "{year}年已有考核方案，不能复制到该年度。"
+GROWTH_NOT_VOLUME = "指标“{name}”是{kind}指标，目标按上年原值复制，不能按增长率计算。"
+
+
+@dataclass(frozen=True)
+class SchemeCopy:
+    """What `scheme_copy` made: the new draft, and how its targets were set."""
+
+    scheme: Scheme
+    computed: int  # targets set as last year's actual × (1 + g)
+    copied: int  # targets copied as they were
+    missing: tuple[str, ...]  # "乡镇 · 指标" with a growth rate but no approved 12月 figure last year: no target
+
+
+def _copy_name(source: Scheme, year: int) -> str:
+    old = str(source.year)
+    return source.name.replace(old, str(year)) if old in source.name else f"{year}年度{source.name}"
+
+
+def year_end_actuals(scheme: Scheme) -> dict[tuple[int, int], Decimal]:
+    """(unit id, indicator id) → the approved 1–12月 figure of the year: what last year actually achieved."""
+    rows = Indicator.objects.filter(
+        scheme=scheme, values__submission__month=12, values__submission__status=APPROVED
+    ).values_list("values__submission__unit_id", "pk", "values__amount")
+    return {(unit, indicator): amount for unit, indicator, amount in rows}
+
+
+@engine_checked
+@transaction.atomic
+def scheme_copy(
+    *,
+    source: Scheme,
+    year: int,
+    by: User,
+    growth: Mapping[str, Decimal] | None = None,
+    targets: bool = True,
+    name: str = "",
+) -> SchemeCopy:
+    """A new draft scheme for `year` from `source`: every category, indicator (rule, weights per group, plan),
+    item type and the grade rule. With `targets`, each unit still assessed in `year` gets its targets: a volume
+    indicator with a growth rate g (in %, by indicator code) gets last year's actual × (1 + g/100), rounded half
+    up to the indicator's decimals; every other indicator gets last year's target (stretch and stages too)."""
+    growth = dict(growth or {})
+    if Scheme.objects.filter(year=year).exists():
+        raise ApplicationError(YEAR_TAKEN.format(year=year))
+    old_indicators = list(source.indicators.select_related("category", "part_of").prefetch_related("group_weights"))
+    by_code = {i.code: i for i in old_indicators}
+    for code in growth:
+        ind = by_code.get(code)
+        if ind is None:
+            raise ValidationError({"growth": f"{source.year}年考核方案中没有编码为“{code}”的指标。"})
+        if ind.kind not in VOLUME:
+            raise ValidationError({"growth": GROWTH_NOT_VOLUME.format(name=ind.name, kind=ind.get_kind_display())})
+    scheme = scheme_create(
+        year=year, name=name.strip() or _copy_name(source, year), grade_rule=source.grade_rule, by=by
+    )
+    scheme_update(scheme=scheme, data={k: getattr(source, k) for k in SCHEME_SETTINGS if k != "name"}, by=by)
+    categories = {
+        c.pk: category_create(scheme=scheme, code=c.code, name=c.name, sort_order=c.sort_order, by=by)
+        for c in source.categories.all()
+    }
+    made: dict[int, Indicator] = {}
+    # Each indicator after the total it is part of, so the copy's part_of can name the copied total.
+    for old in parents_first(old_indicators, key=lambda i: i.pk, parent=lambda i: i.part_of_id):
+        fields = {f: getattr(old, f) for f in INDICATOR_FIELDS if f not in ("category", "part_of")}
+        new = indicator_create(
+            scheme=scheme, by=by, category=categories[old.category_id], sort_order=old.sort_order,
+            part_of=made[old.part_of_id] if old.part_of_id else None, **fields,
+        )  # fmt: skip
+        for gw in old.group_weights.all():
+            group_weight_set(indicator=new, group_id=gw.group_id, weight=gw.weight, by=by)
+        made[old.pk] = new
+    for item in source.item_types.all():
+        item_type_create(scheme=scheme, by=by, **{f: getattr(item, f) for f in ITEM_TYPE_FIELDS})
+    computed = copied = 0
+    missing: list[str] = []
+    if targets:
+        actuals = year_end_actuals(source) if growth else {}
+        assessed = {u.pk: u for u in Unit.objects.assessed(year)}
+        for target in Target.objects.filter(indicator__scheme=source).select_related("indicator", "unit"):
+            unit, old = assessed.get(target.unit_id), target.indicator
+            if unit is None or old.is_derived:
+                continue
+            new = made[old.pk]
+            if old.code in growth:
+                actual = actuals.get((unit.pk, old.pk))
+                if actual is None or actual <= 0:
+                    missing.append(f"{unit.name} · {old.name}")
+                    continue
+                step = Decimal(1).scaleb(-old.decimal_places)
+                amount = (actual * (1 + growth[old.code] / 100)).quantize(step, rounding=ROUND_HALF_UP)
+                target_set(indicator=new, unit=unit, amount=amount, by=by)
+                computed += 1
+            else:
+                target_set(
+                    indicator=new, unit=unit, amount=target.amount, stretch=target.stretch, stages=target.stages, by=by
+                )
+                copied += 1
+    changelog_record(
+        action=ChangeAction.CREATE, by=by, obj=scheme, object_repr=f"由{source.year}年考核方案复制",
+        after={"from": source.year, "growth": {k: str(v) for k, v in growth.items()}, "computed": computed,
+               "copied": copied, "missing": len(missing)},
+    )  # fmt: skip
+    return SchemeCopy(scheme, computed, copied, tuple(missing))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -44,6 +44,7 @@ from kaohe.core.ledger import (
     xlsx_columns,
 )
 from kaohe.lib import xlsx
+from kaohe.lib.order import parents_first
 from kaohe.lib.xlsx import CellProblem
 from kaohe.org.models import Department, UnitGroup
 from kaohe.scoring import (
@@ -754,7 +755,8 @@ class _Writer:
             for i in scheme.indicators.select_related("category", "owner", "part_of").prefetch_related("group_weights")
         }
         groups = self.reader.groups
-        for p in _parents_first(planned):
+        # Each indicator after the total it is part of (所属总量指标), so both can come in the same file.
+        for p in parents_first(planned, key=lambda p: p.code, parent=lambda p: p.values.get("part_of") or None):
             v = p.values
             if v.get("_skip"):
                 continue
@@ -868,24 +870,6 @@ def _as_values(data: dict[str, Any], weights: dict[int, Any]) -> dict[str, Any]:
     out["rule"] = (data["rule"] or {}).get("family", "")
     out.update({f"group:{pk}": w for pk, w in weights.items()})
     return out
-
-
-def _parents_first(planned: list[Planned]) -> Iterator[Planned]:
-    """Each indicator after the total it is part of (所属总量指标), so both can come in the same file."""
-    by_code = {p.code: p for p in planned}
-    placed: set[str] = set()
-
-    def place(p: Planned, path: frozenset[str]) -> Iterator[Planned]:
-        if p.code in placed or p.code in path:
-            return
-        parent = by_code.get(p.values.get("part_of") or "")
-        if parent is not None:
-            yield from place(parent, path | {p.code})
-        placed.add(p.code)
-        yield p
-
-    for p in planned:
-        yield from place(p, frozenset())
 
 
 def scheme_import(*, data: bytes, filename: str, year: int, by: User, dry_run: bool = False) -> SchemeReport:

@@ -17,6 +17,7 @@ from factory.declarations import LazyAttribute, LazyFunction, SelfAttribute, Seq
 from kaohe.org.tests.factories import DepartmentFactory
 from kaohe.schemes import services
 from kaohe.schemes.models import Category, Indicator, Scheme, Target
+from kaohe.scoring import grade_rule_from_dict, rule_from_dict
 
 if TYPE_CHECKING:
     from kaohe.accounts.models import User
@@ -105,3 +106,35 @@ def published(scheme: Scheme) -> Scheme:
     from kaohe.accounts.tests.factories import UserFactory
 
     return services.scheme_publish(scheme=scheme, by=UserFactory.create())
+
+
+def scheme_fields(scheme: Scheme) -> dict[str, Any]:
+    """Every field of every object of a scheme, references by code, rules as the engine reads them."""
+    indicators = {}
+    for ind in scheme.indicators.select_related("category", "owner", "part_of").prefetch_related("group_weights"):
+        indicators[ind.code] = {
+            "name": ind.name, "category": ind.category.code, "unit": ind.unit, "kind": ind.kind,
+            "direction": ind.direction, "owner": ind.owner.code, "source": ind.source, "frequency": ind.frequency,
+            "plan_curve": None if ind.plan_curve is None else [Decimal(str(x)) for x in ind.plan_curve],
+            "interpolate_stages": ind.interpolate_stages, "counts_for_schedule": ind.counts_for_schedule,
+            "rule": None if ind.rule is None else rule_from_dict(ind.rule), "weight": ind.weight,
+            "part_of": ind.part_of.code if ind.part_of else None, "requires_evidence": ind.requires_evidence,
+            "decimal_places": ind.decimal_places, "sort_order": ind.sort_order,
+            "group_weights": {gw.group.code: gw.weight for gw in ind.group_weights.select_related("group")},
+        }  # fmt: skip
+    return {
+        "name": scheme.name,
+        "grade_rule": None if scheme.grade_rule is None else grade_rule_from_dict(scheme.grade_rule),
+        "settings": (
+            scheme.townships_see_published_scores,
+            scheme.outlier_z,
+            scheme.outlier_yoy,
+            scheme.report_deadline_day,
+        ),
+        "categories": {c.code: (c.name, c.sort_order) for c in scheme.categories.all()},
+        "indicators": indicators,
+        "item_types": {
+            t.code: (t.kind, t.name, t.points, t.cap, t.veto_effect, t.owner_id, t.from_timeliness)
+            for t in scheme.item_types.all()
+        },
+    }

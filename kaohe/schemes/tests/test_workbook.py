@@ -31,45 +31,13 @@ from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupF
 from kaohe.schemes import services, workbook
 from kaohe.schemes.models import Scheme
 from kaohe.schemes.workbook import scheme_export, scheme_import
-from kaohe.scoring import FAMILIES, Basis, RatioRule, grade_rule_from_dict, rule_from_dict
+from kaohe.scoring import FAMILIES, Basis, RatioRule, rule_from_dict
 from kaohe.test import DEMO_YEAR, WorldTestCase
 
-from .factories import CategoryFactory, IndicatorFactory, SchemeFactory
+from .factories import CategoryFactory, IndicatorFactory, SchemeFactory, scheme_fields
 
 YEAR, EMPTY = 2090, 2091
 CURVE = ["0.05", "0.1", "0.18", "0.26", "0.34", "0.45", "0.53", "0.61", "0.7", "0.8", "0.9", "1"]
-
-
-def describe(scheme: Scheme) -> dict[str, Any]:
-    """Every field of every object of a scheme, references by code, rules as the engine reads them."""
-    indicators = {}
-    for ind in scheme.indicators.select_related("category", "owner", "part_of").prefetch_related("group_weights"):
-        indicators[ind.code] = {
-            "name": ind.name, "category": ind.category.code, "unit": ind.unit, "kind": ind.kind,
-            "direction": ind.direction, "owner": ind.owner.code, "source": ind.source, "frequency": ind.frequency,
-            "plan_curve": None if ind.plan_curve is None else [Decimal(str(x)) for x in ind.plan_curve],
-            "interpolate_stages": ind.interpolate_stages, "counts_for_schedule": ind.counts_for_schedule,
-            "rule": None if ind.rule is None else rule_from_dict(ind.rule), "weight": ind.weight,
-            "part_of": ind.part_of.code if ind.part_of else None, "requires_evidence": ind.requires_evidence,
-            "decimal_places": ind.decimal_places, "sort_order": ind.sort_order,
-            "group_weights": {gw.group.code: gw.weight for gw in ind.group_weights.select_related("group")},
-        }  # fmt: skip
-    return {
-        "name": scheme.name,
-        "grade_rule": None if scheme.grade_rule is None else grade_rule_from_dict(scheme.grade_rule),
-        "settings": (
-            scheme.townships_see_published_scores,
-            scheme.outlier_z,
-            scheme.outlier_yoy,
-            scheme.report_deadline_day,
-        ),
-        "categories": {c.code: (c.name, c.sort_order) for c in scheme.categories.all()},
-        "indicators": indicators,
-        "item_types": {
-            t.code: (t.kind, t.name, t.points, t.cap, t.veto_effect, t.owner_id, t.from_timeliness)
-            for t in scheme.item_types.all()
-        },
-    }
 
 
 def edited(data: bytes, sheet: str, changes: dict[tuple[str, str], Any]) -> bytes:
@@ -177,7 +145,7 @@ class SchemeWorkbookTests(TestCase):
         self.assertTrue(report.ok, report.lines())
         self.assertTrue(report.created)
         copy = Scheme.objects.get(year=EMPTY)
-        self.assertEqual(describe(copy), describe(self.scheme))
+        self.assertEqual(scheme_fields(copy), scheme_fields(self.scheme))
         self.assertFalse(copy.is_published)
         self.assertEqual(report.counts["指标"]["added"], 8)
 
@@ -274,7 +242,7 @@ class DemoSchemeWorkbookTests(WorldTestCase):
             data=scheme_export(demo), filename="方案.xlsx", year=2044, by=self.users[Role.DISTRICT_ADMIN]
         )
         self.assertTrue(report.ok, report.lines())
-        self.assertEqual(describe(Scheme.objects.get(year=2044)), describe(demo))
+        self.assertEqual(scheme_fields(Scheme.objects.get(year=2044)), scheme_fields(demo))
 
 
 class SchemeCommandTests(TestCase):
@@ -295,7 +263,7 @@ class SchemeCommandTests(TestCase):
             self.assertFalse(Scheme.objects.filter(year=EMPTY).exists())
             call_command("scheme", "import", str(path), "--year", str(EMPTY), "--as", admin.username, stdout=out)
             self.assertIn(f"已导入新建{EMPTY}年考核方案（草稿）", out.getvalue())
-            self.assertEqual(describe(Scheme.objects.get(year=EMPTY)), describe(scheme))
+            self.assertEqual(scheme_fields(Scheme.objects.get(year=EMPTY)), scheme_fields(scheme))
             path.write_bytes(edited(path.read_bytes(), "指标", {("gdp", "分值"): -1}))
             err = io.StringIO()
             with self.assertRaises(SystemExit) as exit_code:
@@ -331,7 +299,8 @@ class SchemeWorkbookPageTests(WorldTestCase):
         done = self.upload(data, 2043, "import")
         self.assertContains(done, "已导入新建2043年考核方案（草稿）")
         self.assertContains(done, reverse("schemes:detail", args=[2043]))
-        self.assertEqual(describe(Scheme.objects.get(year=2043)), describe(Scheme.objects.get(year=DEMO_YEAR)))
+        copy, demo = (Scheme.objects.get(year=y) for y in (2043, DEMO_YEAR))
+        self.assertEqual(scheme_fields(copy), scheme_fields(demo))
 
     def test_a_bad_workbook_lists_its_cells_and_writes_nothing(self) -> None:
         data = scheme_export(Scheme.objects.get(year=DEMO_YEAR))
