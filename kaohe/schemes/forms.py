@@ -24,6 +24,7 @@ from kaohe.core.forms import UploadForm
 from kaohe.org.models import Department, Unit, UnitGroup, code_validator
 from kaohe.scoring import RuleError, plan_curve_from_list, rule_from_dict
 
+from . import services
 from .choices import UNIT_CHOICES, DataSource, Direction, Frequency, IndicatorKind, ItemKind, VetoEffect
 from .models import AMOUNT_PLACES, POINTS_DIGITS, POINTS_PLACES, Category, Indicator, ItemType, Scheme, Target
 from .selectors import TargetMatrix, stages_text
@@ -155,6 +156,42 @@ class SchemeUploadForm(UploadForm):
         label="导入到年度", min_value=2000, max_value=9999, widget=forms.NumberInput(attrs={"class": "form-control"})
     )
     field_order = ("year", "file")
+
+
+class SchemeCopyForm(forms.Form):
+    """Copy a year's scheme into a new draft year, with a growth rate per volume indicator for its targets."""
+
+    year = forms.IntegerField(label="新年度", min_value=2000, max_value=9999)
+    name = forms.CharField(
+        label="新方案名称", max_length=100, required=False, help_text="留空则把原名称中的年份换成新年度。"
+    )
+    targets = forms.BooleanField(label="复制目标任务", required=False, initial=True)
+
+    def __init__(self, *args: Any, source: Scheme, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"year": source.year + 1, "targets": True})
+        super().__init__(*args, **kwargs)
+        self.source = source
+        self.volume = list(
+            source.indicators.filter(kind__in=services.VOLUME)
+            .exclude(rule__family="combo")
+            .order_by("sort_order", "code")
+        )
+        for ind in self.volume:
+            self.fields[self.growth_field(ind)] = forms.DecimalField(
+                label=f"{ind.name}增长率（%）", required=False, max_digits=8, decimal_places=4,
+                help_text="填写则目标=上年1-12月实际×(1+增长率)；留空按上年目标复制。",
+            )  # fmt: skip
+
+    @staticmethod
+    def growth_field(indicator: Indicator) -> str:
+        return f"growth_{indicator.code}"
+
+    def growth_fields(self) -> list[forms.BoundField]:
+        return [self[self.growth_field(i)] for i in self.volume]
+
+    def growth(self) -> dict[str, Decimal]:
+        rates = {i.code: self.cleaned_data.get(self.growth_field(i)) for i in self.volume}
+        return {code: rate for code, rate in rates.items() if rate is not None}
 
 
 class SchemeForm(forms.Form):

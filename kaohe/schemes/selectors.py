@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
@@ -46,6 +46,9 @@ from .choices import RequestStatus
 from .models import Category, Indicator, ItemRecord, ItemType, Scheme, Target, TargetAdjustment
 
 # --- rule wording --------------------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from .services import SchemeCopy
 
 
 def num(value: Decimal | None, empty: str = "—") -> str:
@@ -469,3 +472,14 @@ def proposable_item_types(scheme: Scheme, user: User) -> QuerySet[ItemType]:
 
 def proposable_units(scheme: Scheme, user: User) -> QuerySet[Unit]:
     return Unit.objects.visible_to(user).assessed(scheme.year).order_by("sort_order", "code")
+
+
+def copy_summary(made: SchemeCopy, source_year: int) -> str:
+    """One line on what a copy of last year's scheme made, for the page's message and the command."""
+    scheme = made.scheme
+    text = f"已由{source_year}年考核方案复制出{scheme.year}年考核方案（草稿）：{scheme.indicators.count()} 个指标"
+    if made.computed or made.copied:
+        text += f"；目标按上年实际×(1+增长率)计算 {made.computed} 项、按上年目标复制 {made.copied} 项"
+    if made.missing:
+        text += f"；{len(made.missing)} 项因上年无审核通过的12月数据未设目标"
+    return text + "。"

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.scheme_create, name="create"),
     path("workbook/", views.workbook_import, name="workbook_import"),
     path("<int:year>/workbook.xlsx", views.workbook_export, name="workbook_export"),
+    path("<int:year>/copy/", views.scheme_copy, name="copy"),
     path("<int:year>/", views.scheme_detail, name="detail"),
     path("<int:year>/publish/", views.scheme_publish, name="publish"),
     path("<int:year>/return/", views.scheme_return, name="return"),

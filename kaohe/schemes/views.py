@@ -37,6 +37,7 @@ from .forms import (
     IndicatorForm,
     ItemRecordForm,
     ItemTypeForm,
+    SchemeCopyForm,
     SchemeForm,
     SchemeUploadForm,
     TargetMatrixForm,
@@ -91,6 +92,32 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"已创建{scheme.year}年考核方案（草稿）。请先添加指标类别和指标。")
             return redirect("schemes:detail", year=scheme.year)
     return render(request, "schemes/form.html", {"form": form, "title": "新建考核方案"})
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def scheme_copy(request: HttpRequest, year: int) -> HttpResponse:
+    """A new draft year from this year's scheme (复制为新年度方案), targets by growth rate or as they were."""
+    source = _scheme(year)
+    form = SchemeCopyForm(request.POST or None, source=source)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = services.scheme_copy(
+                source=source, year=data["year"], by=_user(request), growth=form.growth(), targets=data["targets"],
+                name=data["name"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error("year", exc.message)
+        else:
+            messages.success(request, selectors.copy_summary(made, source.year))
+            if made.missing:
+                messages.warning(request, "未设目标（上年无审核通过的12月数据）：" + "；".join(made.missing))
+            return redirect("schemes:detail", year=made.scheme.year)
+    title = f"由{source.year}年考核方案复制新年度方案（类别、指标、规则、分值、加扣分项和等次全部复制）"
+    return render(request, "schemes/form.html", {"form": form, "scheme": source, "title": title})
 
 
 @requires("scheme.view")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.urls import reverse
 
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
@@ -129,3 +132,29 @@ class SchemeCopyTests(TestCase):
         self.assertFalse(Scheme.objects.filter(year=2082).exists())
         with self.assertRaisesMessage(ApplicationError, "2081年已有考核方案"):
             services.scheme_copy(source=self.source, year=2081, by=self.admin)
+
+    def test_kaohe_scheme_copy_takes_growth_rates_per_indicator(self) -> None:
+        UserFactory.create(role=Role.DISTRICT_ADMIN, username="kb")
+        out = io.StringIO()
+        call_command("scheme", "copy", "--from", "2081", "--to", "2082", "--as", "kb", "--growth", "tax=8", stdout=out)
+        self.assertIn("已由2081年考核方案复制出2082年考核方案（草稿）：4 个指标", out.getvalue())
+        self.assertIn("未设目标（上年无审核通过的12月数据）：二镇 · 指标tax", out.getvalue())
+        self.assertEqual(self.targets("tax")["t1"][0], Decimal("133.33"))
+        with self.assertRaisesMessage(CommandError, "不能按增长率计算"):
+            call_command("scheme", "copy", "--from", "2081", "--to", "2084", "--as", "kb", "--growth", "gdp=5")
+        with self.assertRaisesMessage(CommandError, "指标编码=百分数"):
+            call_command("scheme", "copy", "--from", "2081", "--to", "2084", "--as", "kb", "--growth", "tax=很多")
+
+    def test_the_copy_page_asks_a_rate_per_volume_indicator(self) -> None:
+        self.client.force_login(self.admin)
+        url = reverse("schemes:copy", args=[2081])
+        page = self.client.get(url)
+        self.assertContains(page, "指标tax增长率（%）")
+        self.assertNotContains(page, "指标gdp增长率")  # a growth indicator keeps its target value
+        done = self.client.post(url, {"year": 2082, "name": "", "targets": "on", "growth_xm": "10"}, follow=True)
+        self.assertRedirects(done, reverse("schemes:detail", args=[2082]))
+        self.assertContains(done, "按上年实际×(1+增长率)计算 1 项")
+        self.assertContains(done, "二镇 · 指标xm")
+        self.assertEqual(self.targets("xm")["t1"][0], Decimal(8))
+        taken = self.client.post(url, {"year": 2081, "targets": "on"})
+        self.assertContains(taken, "2081年已有考核方案")

@@ -2,6 +2,7 @@
 
     kaohe scheme export --year Y FILE
     kaohe scheme import FILE --year Y --as USERNAME [--dry-run]
+    kaohe scheme copy --from 2026 --to 2027 --as USERNAME [--growth CODE=PCT ...] [--no-targets] [--name NAME]
 
 The import makes the same checks as the web page (`kaohe.schemes.workbook.scheme_import`), the engine's whole
 check included: every rejected cell is printed on its own line and the command exits 1, having written nothing;
@@ -10,13 +11,18 @@ otherwise one line says what changed. See docs/scheme-workbook.md for every shee
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kaohe.core.commands import acting_user, print_report, read_upload, write_download
+from kaohe.core.exceptions import ApplicationError
+from kaohe.schemes import services
 from kaohe.schemes.models import Scheme
+from kaohe.schemes.selectors import copy_summary
 from kaohe.schemes.workbook import scheme_export, scheme_import
 
 
@@ -33,9 +39,22 @@ class Command(BaseCommand):
         sub.add_argument("--year", type=int, required=True, help="导入到的年度，如 2027")
         sub.add_argument("--as", dest="username", required=True, metavar="USERNAME", help="以该用户的身份导入")
         sub.add_argument("--dry-run", action="store_true", help="试导入：只校验并报告将新增和修改的项，不写入")
+        sub = actions.add_parser("copy", help="由上一年度的方案复制出新年度的草稿方案")
+        sub.add_argument("--from", dest="source", type=int, required=True, help="复制自哪一年度，如 2026")
+        sub.add_argument("--to", dest="year", type=int, required=True, help="新年度，如 2027（该年度须尚无方案）")
+        sub.add_argument("--as", dest="username", required=True, metavar="USERNAME", help="以该用户的身份复制")
+        sub.add_argument(
+            "--growth", action="append", default=[], metavar="CODE=PCT",
+            help="累计量、个数指标目标=上年实际×(1+增长率)，如 --growth tax=8；可重复；未列出的按上年目标复制",
+        )  # fmt: skip
+        sub.add_argument("--no-targets", action="store_true", help="不复制目标任务")
+        sub.add_argument("--name", default="", help="新方案名称（默认把原名称中的年份换成新年度）")
 
-    def handle(self, *args: Any, action: str, year: int, file: str, **options: Any) -> None:
+    def handle(self, *args: Any, action: str, year: int, file: str = "", **options: Any) -> None:
         path = Path(file)
+        if action == "copy":
+            self.copy(year, options)
+            return
         if action == "import":
             user = acting_user(options["username"])
             data = read_upload(path)
@@ -47,3 +66,28 @@ class Command(BaseCommand):
             raise CommandError(f"{year}年还没有考核方案。")
         write_download(path, scheme_export(scheme))
         self.stdout.write(f"已写入{year}年考核方案工作簿：{file}")
+
+    def copy(self, year: int, options: dict[str, Any]) -> None:
+        user = acting_user(options["username"])
+        source = Scheme.objects.filter(year=options["source"]).first()
+        if source is None:
+            raise CommandError(f"{options['source']}年还没有考核方案。")
+        growth = {}
+        for item in options["growth"]:
+            code, _, pct = item.partition("=")
+            try:
+                growth[code.strip()] = Decimal(pct.strip().rstrip("%"))
+            except InvalidOperation:
+                raise CommandError(f"增长率须写成“指标编码=百分数”，如 tax=8，收到 {item!r}。") from None
+        try:
+            made = services.scheme_copy(
+                source=source, year=year, by=user, growth=growth, targets=not options["no_targets"],
+                name=options["name"],
+            )  # fmt: skip
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from None
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from None
+        self.stdout.write(copy_summary(made, source.year))
+        for line in made.missing:
+            self.stdout.write(f"  未设目标（上年无审核通过的12月数据）：{line}")
