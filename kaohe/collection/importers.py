@@ -60,6 +60,7 @@ from .templates_xlsx import (
     CODE_ROW,
     FIRST_DATA_ROW,
     SELF,
+    STRETCH,
     TARGETS,
     TARGETS_LAYOUT,
     TARGETS_SHEET,
@@ -70,6 +71,7 @@ from .templates_xlsx import (
     Layout,
     owner_label,
     period_label,
+    split_target_column,
 )
 
 if TYPE_CHECKING:
@@ -124,6 +126,12 @@ UNKNOWN_INDICATOR = "指标编码“{code}”不在{year}年考核方案中"
 NOT_OWNED = "指标“{name}”不是{label}填报的指标，不能在本模板中导入"
 NOT_THIS_MONTH = "指标“{name}”为{frequency}指标，{month}月不填报"
 DUPLICATE_COLUMN = "指标“{name}”重复出现（与 {letter} 列重复）"
+STRETCH_UNDER = "奋斗目标 {stretch} 低于年度目标 {annual}"
+STAGE_NOT_POSITIVE = "{month}月的分期目标须大于 0"
+STAGE_ABOVE = "{month}月的分期目标 {amount} 超过年度目标 {annual}"
+STAGE_DECREASES = "分期目标须逐期不减：{a}月 {x}，{b}月 {y}"
+ANNUAL_REQUIRED = "填了奋斗目标或分期目标，须同时填年度目标"
+NO_ANNUAL_COLUMN = "指标“{name}”缺少年度目标列"
 STRETCH_BELOW = "奋斗目标 {stretch} 低于新的年度目标，请先在目标矩阵中修改奋斗目标"
 NO_COLUMN_CODE = "该列不是模板中的指标列（没有指标编码），请删除该列中的数据"
 
@@ -729,12 +737,94 @@ def _summary(report: ImportReport, **extra: object) -> dict[str, Any]:
 
 @engine_checked
 @transaction.atomic
+@dataclass(frozen=True)
+class _TargetCells:
+    amount: Decimal
+    stretch: Decimal | None
+    stages: dict[str, str]
+
+
+def _stages(stages: Mapping[str, Any] | None) -> dict[int, Decimal]:
+    return {int(m): Decimal(str(v)) for m, v in (stages or {}).items()}
+
+
+def _target_cells(
+    grid: GridFile, line: GridLine, ind: Indicator, columns: Mapping[str, int], target: Target | None
+) -> _TargetCells | None:
+    """One township's annual, stretch and staged targets of an indicator, each refusal at its own cell."""
+    ok = True
+
+    def number(column: int) -> Decimal | None:
+        nonlocal ok
+        raw = line.cells[column - 1]
+        if _blank(raw):
+            return None
+        value = parse_cell(raw, places=AMOUNT_PLACES, allow_negative=True, name=ind.name)
+        if isinstance(value, str):
+            grid.problem(line.row, column, value)
+            ok = False
+            return None
+        return value
+
+    annual_column = columns[""]
+    amount = number(annual_column)
+    if amount is None:
+        if ok:
+            grid.problem(line.row, annual_column, ANNUAL_REQUIRED)
+        return None
+    if not scheme_services.target_may_be(ind, amount):
+        grid.problem(line.row, annual_column, scheme_services.TARGET_NOT_POSITIVE.format(amount=num(amount)))
+        return None
+    if STRETCH in columns:
+        stretch = number(columns[STRETCH])
+        if stretch is not None and stretch < amount:
+            grid.problem(line.row, columns[STRETCH], STRETCH_UNDER.format(stretch=num(stretch), annual=num(amount)))
+            ok = False
+    else:
+        stretch = target.stretch if target else None
+        if stretch is not None and stretch < amount:
+            grid.problem(line.row, annual_column, STRETCH_BELOW.format(stretch=num(stretch)))
+            ok = False
+    stages = {m: v for m, v in _stages(target.stages if target else None).items() if str(m) not in columns}
+    for part, column in sorted(columns.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0):
+        if not part.isdigit():
+            continue
+        value = number(column)
+        if value is None:
+            continue
+        month = int(part)
+        if value <= 0:
+            grid.problem(line.row, column, STAGE_NOT_POSITIVE.format(month=month))
+            ok = False
+        elif value > amount:
+            grid.problem(line.row, column, STAGE_ABOVE.format(month=month, amount=num(value), annual=num(amount)))
+            ok = False
+        else:
+            earlier = [(m, v) for m, v in stages.items() if m < month]
+            if earlier and max(earlier)[1] > value:
+                m, v = max(earlier)
+                grid.problem(line.row, column, STAGE_DECREASES.format(a=m, x=num(v), b=month, y=num(value)))
+                ok = False
+            stages[month] = value
+    if not ok:
+        return None
+    try:
+        clean = scheme_services.clean_stages({str(m): str(v) for m, v in stages.items()}, amount)
+    except ValidationError as exc:  # a kept stage that no longer fits the new annual target
+        grid.problem(line.row, annual_column, "；".join(m.rstrip("。") for m in exc.messages))
+        return None
+    return _TargetCells(amount, stretch, clean)
+
+
 def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) -> ImportReport:
     """Validate a targets grid in full, then set every changed target through `schemes.services` (draft only).
 
-    The rules are the scheme's: the scheme must still be a draft, a target is > 0, stretch targets and staged
-    targets kept from the matrix must still fit the new annual target. A blank cell cancels the township's task
-    (无任务), as clearing the matrix cell does. Stretch and staged targets are not in the file and stay as they are.
+    Per township and indicator the file has the annual target and, in columns of their own, the stretch target
+    (奋斗目标) and the staged targets (分期目标, one column per stage month). The rules are the scheme's: the
+    scheme must still be a draft, a target is > 0 (a growth target may be ≤ 0), a stretch target is not below the
+    annual one, stages do not decrease and none is above the annual target; each refusal names its cell. All of a
+    township's cells of an indicator left blank cancel its task (无任务). A column the file does not have (an
+    older template) leaves that part of the stored target as it is. The engine checks the whole scheme last.
     """
     grid = rows
     if not role_has(by.role, "scheme.manage"):
@@ -746,22 +836,28 @@ def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) ->
         scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)  # publishing waits for the import
     if scheme.is_published:
         raise ImportRejected(scheme_services.SCHEME_FROZEN.format(year=scheme.year))
+    codes = {split_target_column(code)[0] for code in grid.columns.values()}
     indicators = {
-        i.code: i
-        for i in Indicator.objects.filter(scheme=scheme, code__in=list(grid.columns.values())).select_related("scheme")
+        i.code: i for i in Indicator.objects.filter(scheme=scheme, code__in=list(codes)).select_related("scheme")
     }
-    columns: list[tuple[int, Indicator]] = []
-    for column, code in grid.columns.items():
+    parts: dict[str, dict[str, int]] = {}  # indicator code → part ("", "stretch", "6") → column
+    for column, text in grid.columns.items():
+        code, part = split_target_column(text)
         if code not in indicators:
             grid.problem(1, column, UNKNOWN_INDICATOR.format(code=code, year=grid.year))
+        elif part not in ("", STRETCH) and not (part.isdigit() and 1 <= int(part) <= 12):
+            grid.problem(1, column, UNKNOWN_INDICATOR.format(code=text, year=grid.year))
         else:
-            columns.append((column, indicators[code]))
+            parts.setdefault(code, {})[part] = column
+    for code, columns in parts.items():
+        if "" not in columns:
+            grid.problem(1, min(columns.values()), NO_ANNUAL_COLUMN.format(name=indicators[code].name))
     units = {u.code: u for u in Unit.objects.filter(code__in=[line.code for line in grid.lines])}
     targets = {
         (t.unit_id, t.indicator_id): t
         for t in Target.objects.filter(indicator__scheme=scheme, unit__in=list(units.values()))
     }
-    sets: list[tuple[Unit, Indicator, Decimal, Target | None]] = []
+    sets: list[tuple[Unit, Indicator, _TargetCells, Target | None]] = []
     removals: list[Target] = []
     touched: set[int] = set()
     unchanged = 0
@@ -773,34 +869,27 @@ def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) ->
         if not unit.is_township or not unit.is_assessed:
             grid.problem(line.row, grid.layout.name_column, NOT_ASSESSED.format(name=unit.name))
             continue
-        for column, ind in columns:
-            raw = line.cells[column - 1]
+        for code, columns in parts.items():
+            ind = indicators[code]
+            if "" not in columns:
+                continue
             target = targets.get((unit.pk, ind.pk))
-            if _blank(raw):
+            if all(_blank(line.cells[c - 1]) for c in columns.values()):
                 if target is not None:
                     removals.append(target)
                     touched.add(unit.pk)
                 continue
-            amount = parse_cell(raw, places=AMOUNT_PLACES, allow_negative=True, name=ind.name)
-            if isinstance(amount, str):
-                grid.problem(line.row, column, amount)
+            cells = _target_cells(grid, line, ind, columns, target)
+            if cells is None:
                 continue
-            if not scheme_services.target_may_be(ind, amount):
-                grid.problem(line.row, column, scheme_services.TARGET_NOT_POSITIVE.format(amount=num(amount)))
-                continue
-            if target is not None and target.amount == amount:
+            if target is not None and (target.amount, target.stretch, _stages(target.stages)) == (
+                cells.amount,
+                cells.stretch,
+                _stages(cells.stages),
+            ):
                 unchanged += 1
                 continue
-            if target is not None:
-                if target.stretch is not None and target.stretch < amount:
-                    grid.problem(line.row, column, STRETCH_BELOW.format(stretch=num(target.stretch)))
-                    continue
-                try:
-                    scheme_services.clean_stages(target.stages, amount)
-                except ValidationError as exc:
-                    grid.problem(line.row, column, "；".join(m.rstrip("。") for m in exc.messages))
-                    continue
-            sets.append((unit, ind, amount, target))
+            sets.append((unit, ind, cells, target))
             touched.add(unit.pk)
     if grid.total_problems:
         raise ImportRejected(REJECTED.format(total=grid.total_problems), grid.problems, total=grid.total_problems)
@@ -811,11 +900,10 @@ def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) ->
     )  # fmt: skip
     if dry_run or not touched:
         return report
-    for unit, ind, amount, target in sets:
+    for unit, ind, cells, _ in sets:
         scheme_services.target_set(
-            indicator=ind, unit=unit, amount=amount, by=by,
-            stretch=target.stretch if target else None, stages=target.stages if target else None,
-        )  # fmt: skip
+            indicator=ind, unit=unit, amount=cells.amount, by=by, stretch=cells.stretch, stages=cells.stages
+        )
     for target in removals:
         scheme_services.target_remove(target=target, by=by)
     log = ChangeLogBatch(by, f"Excel 导入：{filename}")

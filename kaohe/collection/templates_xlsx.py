@@ -29,8 +29,8 @@ from kaohe.accounts.choices import TOWNSHIP_ROLES, Role
 from kaohe.core.exceptions import ApplicationError
 from kaohe.lib import xlsx
 from kaohe.org.models import Department, Unit
-from kaohe.schemes.choices import DataSource
-from kaohe.schemes.models import Indicator, Scheme, Target
+from kaohe.schemes.choices import DataSource, IndicatorKind
+from kaohe.schemes.models import Indicator, Scheme, Target, stage_label
 
 from . import services
 from .choices import EDITABLE
@@ -76,11 +76,25 @@ TARGETS_LAYOUT = Layout(version_column=None, name_column=2, first_value_column=3
 
 @dataclass(frozen=True)
 class GridColumn:
-    code: str
-    name: str
-    unit: str
+    code: str  # in the hidden code row: an indicator code; targets add "@stretch" or "@<month>" (TARGET_PARTS)
+    name: str  # header row 1; consecutive columns of one indicator share one merged cell
+    unit: str  # header row 2
     decimal_places: int
     allow_negative: bool = False
+
+
+STRETCH = "stretch"  # the 奋斗目标 column of an indicator in the targets grid: "<code>@stretch"
+
+
+def target_column(code: str, part: str = "") -> str:
+    """The code-row text of a targets grid column: the annual target, its stretch target, or a stage month."""
+    return f"{code}@{part}" if part else code
+
+
+def split_target_column(text: str) -> tuple[str, str]:
+    """("gdp", ""), ("gdp", "stretch") or ("gdp", "6") from a code-row text."""
+    code, _, part = text.partition("@")
+    return code, part
 
 
 @dataclass(frozen=True)
@@ -227,36 +241,67 @@ def values_template(*, user: User, year: int, month: int) -> Template:
     return Template(f"{year}年{period_label(month)}_{who}_数据填报模板.xlsx", render(grid), grid)
 
 
+def target_stage_months(indicator: Indicator, targets: Sequence[Target]) -> list[int]:
+    """The stage columns of an indicator: the months it declares, and any month a target already uses."""
+    used = {int(m) for t in targets for m in (t.stages or {})}
+    return sorted(set(indicator.stage_months or []) | used)
+
+
 def targets_grid(*, year: int) -> Grid:
-    """Every assessed township × every indicator of the year's scheme, filled with the targets set so far."""
+    """Every assessed township × every indicator of the year's scheme that takes targets: for each indicator its
+    annual target, its stretch target (奋斗目标) and one column per stage (一季度 / 上半年 / 前三季度 …), filled with
+    the targets set so far."""
     scheme = Scheme.objects.filter(year=year).first()
     if scheme is None:
         raise ApplicationError(f"{year}年没有考核方案。")
     units = list(Unit.objects.assessed(year).order_by("sort_order", "code"))
-    indicators = list(Indicator.objects.filter(scheme=scheme).order_by("sort_order", "code"))
-    amounts = {
-        (t.unit_id, t.indicator_id): t.amount for t in Target.objects.filter(indicator__scheme=scheme).only(
-            "unit_id", "indicator_id", "amount"
-        )
-    }  # fmt: skip
+    indicators = [i for i in Indicator.objects.filter(scheme=scheme).order_by("sort_order", "code") if not i.is_derived]
+    by_indicator: dict[int, list[Target]] = {}
+    for t in Target.objects.filter(indicator__scheme=scheme).only(
+        "unit_id", "indicator_id", "amount", "stretch", "stages"
+    ):
+        by_indicator.setdefault(t.indicator_id, []).append(t)
+    columns: list[GridColumn] = []
+    cells: list[tuple[int, str]] = []  # (indicator id, part) per column
+    for ind in indicators:
+        negative = ind.kind == IndicatorKind.GROWTH
+        parts = [("", f"年度目标（{ind.unit}）"), (STRETCH, f"奋斗目标（{ind.unit}）")]
+        parts += [
+            (str(m), f"{stage_label(m)}（{ind.unit}）") for m in target_stage_months(ind, by_indicator.get(ind.pk, []))
+        ]
+        for part, label in parts:
+            columns.append(GridColumn(target_column(ind.code, part), ind.name, label, ind.decimal_places, negative))
+            cells.append((ind.pk, part))
+    targets = {(t.unit_id, t.indicator_id): t for ts in by_indicator.values() for t in ts}
+
+    def value(unit: Unit, indicator_id: int, part: str) -> Decimal | None:
+        target = targets.get((unit.pk, indicator_id))
+        if target is None:
+            return None
+        if not part:
+            return target.amount
+        if part == STRETCH:
+            return target.stretch
+        stage = (target.stages or {}).get(part)
+        return None if stage is None else Decimal(stage)
+
     frozen = scheme.is_published
     rows = [
         GridRow(
-            code=unit.code,
-            name=unit.name,
-            values=[amounts.get((unit.pk, i.pk)) for i in indicators],
-            locked=[frozen] * len(indicators),
+            code=unit.code, name=unit.name, values=[value(unit, i, part) for i, part in cells],
+            locked=[frozen] * len(cells),
         )
         for unit in units
-    ]
+    ]  # fmt: skip
     notes = [
         scheme.name,
-        f"{year}年度各乡镇（街道）目标任务（年度目标）。",
+        f"{year}年度各乡镇（街道）目标任务：每个指标依次为年度目标、奋斗目标和各期的分期目标（1-N月累计应完成的量）。",
         "方案已发布：目标只能通过任务调整变更，本文件仅供查看，不能导入。"
         if frozen
-        else "1. 每格填写该乡镇该指标的年度目标，须大于 0；清空单元格即取消该乡镇此项任务（无任务）。",
-        "2. 奋斗目标和分期目标不在本表中，导入时保持不变；请在系统的目标矩阵中编辑。",
-        "3. 请勿增删行列，也不要修改隐藏的编码行和编码列。任何一处有误则整个文件都不导入。",
+        else "1. 年度目标须大于 0（增速类指标可为 0 或负数）；清空该乡镇该指标的所有单元格即取消此项任务（无任务）。",
+        "2. 奋斗目标可不填，填则不能低于年度目标；分期目标可不填，填则逐期不减、不超过年度目标。",
+        "3. 分期的月份在考核方案的指标中设定（“分期目标月份”）。",
+        "4. 请勿增删行列，也不要修改隐藏的编码行和编码列。任何一处有误则整个文件都不导入。",
     ]
     meta = {
         "kind": TARGETS,
@@ -265,7 +310,6 @@ def targets_grid(*, year: int) -> Grid:
         "sheet": TARGETS_SHEET,
         "format": TEMPLATE_FORMAT,
     }
-    columns = [GridColumn(i.code, i.name, i.unit, 4, allow_negative=False) for i in indicators]
     return Grid(TARGETS, TARGETS_SHEET, TARGETS_LAYOUT, columns, rows, meta, notes)
 
 
@@ -316,13 +360,27 @@ def grid_sheet(grid: Grid) -> xlsx.Sheet:
         columns=columns,
         rows=rows,
         header_rows=[
-            header_left + [xlsx.HeaderCell(c.name) for c in grid.columns],
+            header_left + _merged_names(grid.columns),
             [xlsx.HeaderCell(c.unit) for c in grid.columns],
             code_left + [xlsx.HeaderCell(c.code) for c in grid.columns],
         ],
         freeze_columns=layout.fixed_columns,
         protect=True,
     )
+
+
+def _merged_names(columns: Sequence[GridColumn]) -> list[xlsx.HeaderCell]:
+    """Header row 1: one cell per indicator, spanning its columns (a targets grid's annual, stretch and stages)."""
+    cells: list[xlsx.HeaderCell] = []
+    previous = None
+    for column in columns:
+        code, _ = split_target_column(column.code)
+        if cells and code == previous:
+            cells[-1] = xlsx.HeaderCell(cells[-1].text, colspan=cells[-1].colspan + 1)
+        else:
+            cells.append(xlsx.HeaderCell(column.name))
+        previous = code
+    return cells
 
 
 def render(grid: Grid) -> bytes:

@@ -161,6 +161,30 @@ class Number:
 
 
 @dataclass(frozen=True)
+class Months:
+    """Months of the year as a list, written "3,6,9" (or 3、6、9 / 3月 6月 9月); blank: none."""
+
+    def parse(self, raw: CellValue) -> Any:
+        text = _text(raw)
+        parts = [p for p in re.split(r"[,，、;；\s]+", text.replace("月", " ")) if p]
+        if not all(p.isdigit() and 1 <= int(p) <= 12 for p in parts):
+            raise CellError("须为 1 到 12 的月份，用逗号分隔，如 3,6,9")
+        months = sorted({int(p) for p in parts})
+        if len(months) != len(parts):
+            raise CellError("月份不能重复")
+        return months
+
+    def blank(self) -> Any:
+        return []
+
+    def cell(self, value: Any) -> xlsx.WriteValue:
+        return ",".join(str(m) for m in value or [])
+
+    def describe(self) -> str:
+        return "月份，用逗号分隔，如 3,6,9；可不填"
+
+
+@dataclass(frozen=True)
 class Choice:
     """One of the labels (shown and exported); the stored values and `aliases` are accepted too."""
 
@@ -240,7 +264,7 @@ class Ref(Generic[M]):
         return found
 
 
-ColumnType = Text | Integer | Number | Choice | YesNo | Ref[Any]
+ColumnType = Text | Integer | Number | Months | Choice | YesNo | Ref[Any]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,17 @@ from kaohe.scoring import RuleError, plan_curve_from_list, rule_from_dict
 
 from . import services
 from .choices import UNIT_CHOICES, DataSource, Direction, Frequency, IndicatorKind, ItemKind, VetoEffect
-from .models import AMOUNT_PLACES, POINTS_DIGITS, POINTS_PLACES, Category, Indicator, ItemType, Scheme, Target
+from .models import (
+    AMOUNT_PLACES,
+    POINTS_DIGITS,
+    POINTS_PLACES,
+    Category,
+    Indicator,
+    ItemType,
+    Scheme,
+    Target,
+    stage_label,
+)
 from .selectors import TargetMatrix, stages_text
 from .services import TargetCell, TargetCellError
 
@@ -331,6 +341,11 @@ class IndicatorForm(forms.Form):
         label="分月计划（累计比例）",
         help_text="可选。12 个月的累计完成比例，逐月不减，12 月为 1（如 0.05 … 1）；留空按 N/12。",
     )
+    stage_months = forms.TypedMultipleChoiceField(
+        label="分期目标月份", required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        choices=[(m, stage_label(m)) for m in range(1, 13)],
+        help_text="分期下达目标的月份（如一季度、上半年、前三季度）；目标任务表为每个月份列一栏。",
+    )  # fmt: skip
     interpolate_stages = forms.BooleanField(label="分期目标按月插值", required=False)
     counts_for_schedule = forms.BooleanField(label="计入序时统计", required=False, initial=True)
     part_of: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
@@ -343,8 +358,8 @@ class IndicatorForm(forms.Form):
 
     MODEL_FIELDS = (
         "code", "name", "category", "unit", "kind", "direction", "owner", "source", "frequency", "weight", "rule",
-        "plan_curve", "interpolate_stages", "counts_for_schedule", "part_of", "requires_evidence", "decimal_places",
-        "sort_order",
+        "plan_curve", "stage_months", "interpolate_stages", "counts_for_schedule", "part_of", "requires_evidence",
+        "decimal_places", "sort_order",
     )  # fmt: skip
 
     def __init__(self, *args: Any, scheme: Scheme, instance: Indicator | None = None, **kwargs: Any) -> None:
@@ -400,6 +415,9 @@ class IndicatorForm(forms.Form):
             except RuleError as exc:
                 raise ValidationError(f"评分规则有误：{exc.message}") from None
         return rule
+
+    def clean_stage_months(self) -> list[int]:
+        return sorted(set(self.cleaned_data["stage_months"]))
 
     def model_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.MODEL_FIELDS}

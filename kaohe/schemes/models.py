@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -30,6 +31,21 @@ from .choices import (
 AMOUNT_DIGITS, AMOUNT_PLACES = 20, 4  # 4 decimals: 万元 amounts to the cent and beyond
 POINTS_DIGITS, POINTS_PLACES = 10, 4
 month_validators = [MinValueValidator(1), MaxValueValidator(12)]
+
+
+STAGE_NAMES = {3: "一季度", 6: "上半年", 9: "前三季度", 12: "全年"}
+
+
+def stage_label(month: int) -> str:
+    """一季度 / 上半年 / 前三季度 as districts say them; 1-N月 for any other month."""
+    return STAGE_NAMES.get(month, f"1-{month}月")
+
+
+def validate_stage_months(value: object) -> None:
+    if not isinstance(value, list) or any(type(m) is not int or not 1 <= m <= 12 for m in value):
+        raise ValidationError("分期目标月份须为 1 到 12 之间的月份。")
+    if value != sorted(set(value)):
+        raise ValidationError("分期目标月份须由小到大、不重复。")
 
 
 class Scheme(BaseModel):
@@ -118,6 +134,8 @@ class Indicator(BaseModel):
     source = models.CharField("数据来源", max_length=16, choices=DataSource.choices)
     frequency = models.CharField("频次", max_length=16, choices=Frequency.choices, default=Frequency.MONTHLY)
     plan_curve = models.JSONField("分月计划", null=True, blank=True, help_text="12 个累计比例，末项为 1。")
+    # The months staged targets (分期目标) are handed down for, e.g. [3, 6, 9]: one column each in the targets workbook.
+    stage_months = models.JSONField("分期目标月份", default=list, blank=True, validators=[validate_stage_months])
     interpolate_stages = models.BooleanField("分期目标按月插值", default=False)
     counts_for_schedule = models.BooleanField("计入序时统计", default=True)
     rule = models.JSONField("评分规则", null=True, blank=True)

@@ -44,7 +44,7 @@ ADJUSTMENT_DECIDED = "该任务调整已处理，不能重复审批。"
 REASON_REQUIRED = "请填写理由。"
 
 INDICATOR_FIELDS = (
-    "code", "name", "unit", "kind", "direction", "owner", "source", "frequency", "plan_curve",
+    "code", "name", "unit", "kind", "direction", "owner", "source", "frequency", "plan_curve", "stage_months",
     "interpolate_stages", "counts_for_schedule", "rule", "weight", "part_of", "requires_evidence",
     "decimal_places", "category",
 )  # fmt: skip

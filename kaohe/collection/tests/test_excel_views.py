@@ -221,7 +221,7 @@ class TargetsUploadTests(WorldTestCase):
         status, page = upload(self.client_for("district_admin"), TARGETS_UPLOAD, content)
         self.assertEqual(status, 400)
         self.assertIn("目标值须大于0（收到 0）", page)
-        self.assertIn("奋斗目标 600 低于新的年度目标", page)
+        self.assertIn("奋斗目标 600 低于年度目标 700", page)  # at the stretch cell, in the file beside the annual one
         self.assertIn("“多”不是数字", page)
         self.assertEqual(snapshot(), before)
         self.assertEqual(self.target("qingshi"), Decimal(500))

@@ -117,6 +117,7 @@ def scheme_fields(scheme: Scheme) -> dict[str, Any]:
             "direction": ind.direction, "owner": ind.owner.code, "source": ind.source, "frequency": ind.frequency,
             "plan_curve": None if ind.plan_curve is None else [Decimal(str(x)) for x in ind.plan_curve],
             "interpolate_stages": ind.interpolate_stages, "counts_for_schedule": ind.counts_for_schedule,
+            "stage_months": ind.stage_months,
             "rule": None if ind.rule is None else rule_from_dict(ind.rule), "weight": ind.weight,
             "part_of": ind.part_of.code if ind.part_of else None, "requires_evidence": ind.requires_evidence,
             "decimal_places": ind.decimal_places, "sort_order": ind.sort_order,
