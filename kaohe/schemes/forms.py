@@ -454,6 +454,48 @@ class ItemTypeForm(forms.Form):
         return code
 
 
+class SchemeSettingsForm(forms.Form):
+    """A draft scheme's name, grade rule and settings (the year stays)."""
+
+    name = forms.CharField(label="名称", max_length=100)
+    grade_rule = SchemeForm.base_fields["grade_rule"]
+    report_deadline_day = forms.IntegerField(
+        label="月报截止日", min_value=1, max_value=28, help_text="次月几日前报送视为及时。"
+    )
+    townships_see_published_scores = forms.BooleanField(label="乡镇可查看已发布的其他乡镇得分", required=False)
+    outlier_z = forms.DecimalField(
+        label="同类异常阈值（Z 分数）", min_value=Decimal("0.01"), max_digits=6, decimal_places=2
+    )
+    outlier_yoy = forms.DecimalField(
+        label="同比异常阈值（倍）", min_value=Decimal("0.01"), max_digits=6, decimal_places=2
+    )
+
+    def __init__(self, *args: Any, scheme: Scheme, **kwargs: Any) -> None:
+        initial = {name: getattr(scheme, name) for name in self.base_fields}
+        initial["grade_rule"] = to_json_text(scheme.grade_rule)
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+
+    def clean_grade_rule(self) -> Any:
+        return parse_json(self.cleaned_data["grade_rule"])
+
+
+class CategoryEditForm(forms.Form):
+    """A category's name and order; its code is its identity in workbooks and stays."""
+
+    name = CategoryForm.base_fields["name"]
+    sort_order = CategoryForm.base_fields["sort_order"]
+
+
+class ItemTypeEditForm(ItemTypeForm):
+    """An item's kind, name, points, cap, veto effect and owner; its code stays."""
+
+    def __init__(self, *args: Any, scheme: Scheme, instance: ItemType, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {name: getattr(instance, name) for name in self.base_fields})
+        super().__init__(*args, scheme=scheme, **kwargs)
+        del self.fields["code"]
+
+
 # --- targets matrix --------------------------------------------------------------------------------------------------
 
 

@@ -32,13 +32,16 @@ from .choices import RequestStatus
 from .forms import (
     RULE_EXAMPLES,
     AdjustmentRequestForm,
+    CategoryEditForm,
     CategoryForm,
     DecisionForm,
     IndicatorForm,
     ItemRecordForm,
+    ItemTypeEditForm,
     ItemTypeForm,
     SchemeCopyForm,
     SchemeForm,
+    SchemeSettingsForm,
     SchemeUploadForm,
     TargetMatrixForm,
     to_json_text,
@@ -236,6 +239,58 @@ def item_type_create(request: HttpRequest, year: int) -> HttpResponse:
     return _create_in_draft(
         request, year, ItemTypeForm, services.item_type_create, "加扣分项", "新增加分、扣分或否决项"
     )
+
+
+def _edit_in_draft(request: HttpRequest, scheme: Scheme, form: Any, save: Any, title: str) -> HttpResponse:
+    """The shared shape of the draft-only edits: form → service (which logs before/after) → back to the scheme."""
+    if scheme.is_published:
+        return _frozen(request, scheme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, f"已保存：{title}。")
+            return redirect("schemes:detail", year=scheme.year)
+    return render(
+        request, "schemes/form.html", {"form": form, "title": f"{scheme.year}年考核方案 · {title}", "scheme": scheme}
+    )
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def scheme_edit(request: HttpRequest, year: int) -> HttpResponse:
+    scheme = _scheme(year)
+    form = SchemeSettingsForm(request.POST or None, scheme=scheme)
+    return _edit_in_draft(
+        request, scheme, form, lambda data: services.scheme_update(scheme=scheme, data=data, by=_user(request)),
+        "修改名称、等次与设置",
+    )  # fmt: skip
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def category_edit(request: HttpRequest, year: int, category: str) -> HttpResponse:
+    scheme = _scheme(year)
+    found = get_object_or_404(Category, scheme=scheme, code=category)
+    form = CategoryEditForm(request.POST or None, initial={"name": found.name, "sort_order": found.sort_order})
+    return _edit_in_draft(
+        request, scheme, form, lambda data: services.category_update(category=found, data=data, by=_user(request)),
+        f"修改类别“{found.name}”",
+    )  # fmt: skip
+
+
+@requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def item_type_edit(request: HttpRequest, year: int, item_type: str) -> HttpResponse:
+    scheme = _scheme(year)
+    found = get_object_or_404(ItemType, scheme=scheme, code=item_type)
+    form = ItemTypeEditForm(request.POST or None, scheme=scheme, instance=found)
+    return _edit_in_draft(
+        request, scheme, form, lambda data: services.item_type_update(item_type=found, data=data, by=_user(request)),
+        f"修改加扣分项“{found.name}”",
+    )  # fmt: skip
 
 
 def _delete(request: HttpRequest, scheme: Scheme, obj: Any, delete: Any, what: str) -> HttpResponse:

@@ -99,3 +99,56 @@ class DraftDeletes(TestCase):
         done = client.post(reverse("schemes:indicator_delete", args=[gdp.pk]), follow=True)
         self.assertContains(done, "已删除指标")
         self.assertFalse(Indicator.objects.filter(pk=gdp.pk).exists())
+
+
+class DraftEdits(TestCase):
+    """The scheme page edits a draft's name, grade rule and settings, its categories and its items."""
+
+    def setUp(self) -> None:
+        self.admin = UserFactory.create(role=Role.DISTRICT_ADMIN)
+        self.scheme = SchemeFactory.create(year=2082, name="旧名称")
+        self.category = CategoryFactory.create(scheme=self.scheme, code="jj", name="经济")
+        self.item = services.item_type_create(
+            scheme=self.scheme, by=None, kind="bonus", code="zs", name="招商", points=1
+        )
+        self.client.force_login(self.admin)
+
+    def test_name_grade_rule_and_settings(self) -> None:
+        url = reverse("schemes:edit", args=[2082])
+        self.assertContains(self.client.get(url), "旧名称")
+        data = {
+            "name": "2082年度方案", "report_deadline_day": 8, "outlier_z": "2.5", "outlier_yoy": "3",
+            "grade_rule": '{"method": "bands", "bands": [{"min": 90, "grade": "优秀"}], "else": "合格"}',
+        }  # fmt: skip
+        self.assertRedirects(self.client.post(url, data), reverse("schemes:detail", args=[2082]))
+        self.scheme.refresh_from_db()
+        self.assertEqual((self.scheme.name, self.scheme.report_deadline_day), ("2082年度方案", 8))
+        self.assertFalse(self.scheme.townships_see_published_scores)
+        self.assertEqual((self.scheme.grade_rule or {})["bands"], [{"min": 90, "grade": "优秀"}])
+        bad = self.client.post(url, {**data, "grade_rule": '{"method": "bands", "bands": [], "else": "合格"}'})
+        self.assertContains(bad, "等次规则有误")
+        log = ChangeLog.objects.filter(action=ChangeAction.UPDATE, object_type="schemes.scheme").latest("pk")
+        self.assertEqual((log.before or {}).get("name"), "旧名称")
+
+    def test_a_category_and_an_item(self) -> None:
+        url = reverse("schemes:category_edit", args=[2082, "jj"])
+        self.client.post(url, {"name": "经济发展", "sort_order": 3})
+        self.category.refresh_from_db()
+        self.assertEqual((self.category.name, self.category.sort_order), ("经济发展", 3))
+        url = reverse("schemes:item_type_edit", args=[2082, "zs"])
+        self.assertContains(self.client.get(url), "招商")
+        self.client.post(url, {"kind": "bonus", "name": "招商引资加分", "points": "2", "cap": "6"})
+        self.item.refresh_from_db()
+        self.assertEqual((self.item.name, self.item.points, self.item.cap), ("招商引资加分", 2, 6))
+        veto = self.client.post(url, {"kind": "veto", "name": "否决"})
+        self.assertContains(veto, "须指定否决后果")
+
+    def test_a_published_scheme_is_not_edited(self) -> None:
+        gdp = IndicatorFactory.create(scheme=self.scheme, category=self.category, weight=Decimal(100))
+        TargetFactory.create(indicator=gdp, unit=UnitFactory.create(), amount=Decimal(10))
+        published(self.scheme)
+        url = reverse("schemes:category_edit", args=[2082, "jj"])
+        response = self.client.post(url, {"name": "x", "sort_order": 0}, follow=True)
+        self.assertContains(response, "已发布")
+        self.category.refresh_from_db()
+        self.assertEqual(self.category.name, "经济")
