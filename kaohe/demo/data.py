@@ -75,7 +75,7 @@ def build_scheme(year: int, *, admin: User, scale: Decimal) -> Scheme:
             owner=departments[spec.owner], source=spec.source, frequency=spec.frequency, rule=spec.rule,
             weight=Decimal(spec.weight), category=categories[spec.category], part_of=created.get(spec.part_of),
             requires_evidence=spec.requires_evidence, decimal_places=spec.decimals, sort_order=order,
-            counts_for_schedule=spec.counts,
+            counts_for_schedule=spec.counts, stage_months=list(spec.stage_months),
         )  # fmt: skip
         for group, weight in spec.group_weights.items():
             schemes.group_weight_set(indicator=created[spec.code], group_id=groups[group].pk, weight=Decimal(weight),

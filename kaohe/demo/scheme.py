@@ -37,6 +37,7 @@ class DemoIndicator:
     requires_evidence: bool = False
     decimals: int = 2
     counts: bool = True  # counts in the 序时 statistics
+    stage_months: tuple[int, ...] = ()  # 分期目标月份: a column each in the targets workbook
     # Share of the year's total reached by the end of each month (seasonality of volumes).
     profile: str = "flat"
 
@@ -61,7 +62,8 @@ INDICATORS: list[DemoIndicator] = [
                   decimals=0, profile="lumpy"),
     DemoIndicator("gdzc", "固定资产投资", "万元", "cumulative", "tongji", "statistics", "8", "projects",
                   {"family": "base_per_pp", "basis": "schedule", "over_points": "0.1", "max_bonus": "2",
-                   "under": "per_pp", "under_points": "0.1", "floor": "0"}, "180000", profile="investment"),
+                   "under": "per_pp", "under_points": "0.1", "floor": "0"}, "180000", profile="investment",
+                  stage_months=(3, 6, 9)),
     DemoIndicator("gytz", "工业投资", "万元", "cumulative", "tongji", "statistics", "4", "projects", RATIO,
                   "80000", part_of="gdzc", profile="investment"),
     DemoIndicator("rkxm", "新入库固定资产投资项目", "个", "count", "fagai", "department", "4", "projects",
