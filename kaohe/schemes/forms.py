@@ -459,6 +459,13 @@ class SchemeSettingsForm(forms.Form):
 
     name = forms.CharField(label="名称", max_length=100)
     grade_rule = SchemeForm.base_fields["grade_rule"]
+    total_points = forms.DecimalField(
+        label="满分",
+        min_value=Decimal("0.0001"),
+        max_digits=POINTS_DIGITS,
+        decimal_places=POINTS_PLACES,
+        help_text="各考核分组的指标分值合计须等于满分：整体考核为 100，专项考核（如招商引资 3 分）填其分值。",
+    )
     report_deadline_day = forms.IntegerField(
         label="月报截止日", min_value=1, max_value=28, help_text="次月几日前报送视为及时。"
     )

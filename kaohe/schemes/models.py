@@ -63,6 +63,11 @@ class Scheme(BaseModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # What every group's indicator weights add up to: 100 for a township's whole assessment, 3 for a sub-assessment.
+    total_points = models.DecimalField(
+        "满分", max_digits=POINTS_DIGITS, decimal_places=POINTS_PLACES, default=Decimal(100),
+        validators=[MinValueValidator(Decimal("0.0001"))], help_text="各考核分组的指标分值合计须等于满分。",
+    )  # fmt: skip
     # Grades by bands or rank share, as the engine's grade rule (validated by kaohe.scoring.parse).
     grade_rule = models.JSONField("等次规则", null=True, blank=True)
     townships_see_published_scores = models.BooleanField("乡镇可查看已发布的其他乡镇得分", default=True)

@@ -42,6 +42,13 @@ STAGES_DECREASE = "分期目标须逐期不减：{a}月 {x}，{b}月 {y}。"
 STAGE_EXCEEDS = "{month}月的分期目标 {amount} 超过年度目标 {annual}。"
 ADJUSTMENT_DECIDED = "该任务调整已处理，不能重复审批。"
 REASON_REQUIRED = "请填写理由。"
+WEIGHTS_OFF = "{group}的指标分值合计为 {total}，应为满分 {expected}（{gap}）。"
+
+
+def points(value: Decimal) -> str:
+    """Weights are stored with 4 places; "90.0000" reads as noise to the admin."""
+    return format(value.normalize(), "f")
+
 
 INDICATOR_FIELDS = (
     "code", "name", "unit", "kind", "direction", "owner", "source", "frequency", "plan_curve", "stage_months",
@@ -89,7 +96,8 @@ def scheme_create(*, year: int, name: str, by: User | None, grade_rule: Any = No
 
 
 SCHEME_SETTINGS = (
-    "name", "grade_rule", "townships_see_published_scores", "outlier_z", "outlier_yoy", "report_deadline_day",
+    "name", "grade_rule", "total_points", "townships_see_published_scores", "outlier_z", "outlier_yoy",
+    "report_deadline_day",
 )  # fmt: skip
 
 
@@ -424,10 +432,12 @@ def scheme_problems(scheme: Scheme) -> list[str]:
         for ind in indicators:
             override = next((gw.weight for gw in ind.group_weights.all() if gw.group_id == group_id), None)
             total += ind.weight if override is None else override
-        if total != 100:
+        if total != scheme.total_points:
             name = next((str(u.group) for u in assessed if u.group_id == group_id), "未分组")
-            # Weights are stored with 4 places; "90.0000" reads as noise to the admin.
-            problems.append(f"{name}的指标分值合计为 {format(total.normalize(), 'f')}，应为 100。")
+            problems.append(WEIGHTS_OFF.format(
+                group=name, total=points(total), expected=points(scheme.total_points),
+                gap=("多" if total > scheme.total_points else "少") + points(abs(total - scheme.total_points)),
+            ))  # fmt: skip
     for ind in indicators:
         if ind.rule is None:
             continue

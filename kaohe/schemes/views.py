@@ -168,6 +168,7 @@ def scheme_detail(request: HttpRequest, year: int) -> HttpResponse:
         "scheme": scheme,
         "blocks": selectors.scheme_overview(scheme),
         "grade_text": selectors.describe_grade_rule(scheme.grade_rule),
+        "total_points": services.points(scheme.total_points),
         "item_types": selectors.item_type_rows(scheme),
         # Only a draft has problems worth listing: a published scheme passed the same checks.
         "problems": [] if scheme.is_published else services.scheme_problems(scheme),

@@ -124,6 +124,12 @@ def param_column(param: Param, field_name: str | None = None) -> LedgerColumn:
 SETTINGS: tuple[LedgerColumn, ...] = (
     LedgerColumn("年度", "year", Integer(2000, 9999, default=None), help="仅供查看：导入时以所选年度为准"),
     LedgerColumn("方案名称", "name", Text(100), required=True, help="如“2027年度乡镇经济工作目标责任考核方案”"),
+    LedgerColumn(
+        "满分",
+        "total_points",
+        Number(places=4, positive=True, default=Decimal(100)),
+        help="各考核分组的指标分值合计须等于满分；整体考核为 100，专项考核可为 3 等",
+    ),
     LedgerColumn("月报截止日", "report_deadline_day", Integer(1, 28, default=10), help="次月几日前报送视为及时"),
     LedgerColumn(
         "同类异常阈值（Z 分数）",
@@ -247,7 +253,8 @@ def scheme_export(scheme: Scheme) -> bytes:
     )
     grade_scalars, steps = grade_fields(scheme.grade_rule) if scheme.grade_rule else ({}, [])
     settings = {
-        "year": scheme.year, "name": scheme.name, "report_deadline_day": scheme.report_deadline_day,
+        "year": scheme.year, "name": scheme.name, "total_points": scheme.total_points,
+        "report_deadline_day": scheme.report_deadline_day,
         "outlier_z": scheme.outlier_z, "outlier_yoy": scheme.outlier_yoy,
         "townships_see_published_scores": scheme.townships_see_published_scores,
     }  # fmt: skip

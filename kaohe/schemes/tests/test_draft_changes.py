@@ -14,7 +14,7 @@ from kaohe.collection.tests.factories import SubmissionFactory, ValueFactory
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.models import ChangeLog
-from kaohe.org.tests.factories import DepartmentFactory, UnitFactory
+from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupFactory
 from kaohe.schemes import services
 from kaohe.schemes.models import Category, Indicator, ItemType, Target
 
@@ -117,7 +117,8 @@ class DraftEdits(TestCase):
         url = reverse("schemes:edit", args=[2082])
         self.assertContains(self.client.get(url), "旧名称")
         data = {
-            "name": "2082年度方案", "report_deadline_day": 8, "outlier_z": "2.5", "outlier_yoy": "3",
+            "name": "2082年度方案", "total_points": "100", "report_deadline_day": 8, "outlier_z": "2.5",
+            "outlier_yoy": "3",
             "grade_rule": '{"method": "bands", "bands": [{"min": 90, "grade": "优秀"}], "else": "合格"}',
         }  # fmt: skip
         self.assertRedirects(self.client.post(url, data), reverse("schemes:detail", args=[2082]))
@@ -152,3 +153,33 @@ class DraftEdits(TestCase):
         self.assertContains(response, "已发布")
         self.category.refresh_from_db()
         self.assertEqual(self.category.name, "经济")
+
+
+class PointTotal(TestCase):
+    """The scheme sets its own point total; every group's weights must add up to it."""
+
+    def setUp(self) -> None:
+        self.admin = UserFactory.create(role=Role.DISTRICT_ADMIN)
+        self.scheme = SchemeFactory.create(year=2083)
+        services.scheme_update(scheme=self.scheme, data={"total_points": Decimal(3)}, by=self.admin)
+        category = CategoryFactory.create(scheme=self.scheme)
+        self.group = UnitGroupFactory.create()
+        town = UnitFactory.create(group=self.group)
+        self.indicators = [
+            IndicatorFactory.create(scheme=self.scheme, category=category, weight=Decimal("1.5")) for _ in range(2)
+        ]
+        for ind in self.indicators:
+            TargetFactory.create(indicator=ind, unit=town, amount=Decimal(10))
+
+    def test_a_sub_assessment_worth_3_points_publishes(self) -> None:
+        self.assertEqual(services.scheme_problems(self.scheme), [])
+        services.scheme_publish(scheme=self.scheme, by=self.admin)
+        self.assertTrue(self.scheme.__class__.objects.get(pk=self.scheme.pk).is_published)
+
+    def test_a_group_short_of_the_total_is_named_with_the_difference(self) -> None:
+        services.group_weight_set(indicator=self.indicators[1], group_id=self.group.pk, weight=Decimal("1.4"), by=None)
+        self.assertEqual(
+            services.scheme_problems(self.scheme), [f"{self.group.name}的指标分值合计为 2.9，应为满分 3（少0.1）。"]
+        )
+        with self.assertRaisesMessage(ApplicationError, f"{self.group.name}的指标分值合计为 2.9"):
+            services.scheme_publish(scheme=self.scheme, by=self.admin)

@@ -185,7 +185,7 @@ class SchemeDraftTests(SmallWorld):
     def test_publishing_with_weights_not_summing_to_100_lists_the_problem_and_keeps_the_draft(self) -> None:
         scheme = self.build_scheme(YEAR + 1, weights=(60, 30))
         problems = services.scheme_problems(scheme)
-        self.assertIn("测试工业组的指标分值合计为 90，应为 100。", problems)
+        self.assertIn("测试工业组的指标分值合计为 90，应为满分 100（少10）。", problems)
         with self.assertRaises(ApplicationError) as ctx:
             services.scheme_publish(scheme=scheme, by=self.admin)
         self.assertEqual(ctx.exception.extra["problems"], problems)
@@ -197,7 +197,7 @@ class SchemeDraftTests(SmallWorld):
         services.group_weight_set(
             indicator=scheme.indicators.get(code="ind0"), group_id=self.group.pk, weight=Decimal(50), by=self.admin
         )
-        self.assertEqual(services.scheme_problems(scheme), ["测试工业组的指标分值合计为 90，应为 100。"])
+        self.assertEqual(services.scheme_problems(scheme), ["测试工业组的指标分值合计为 90，应为满分 100（少10）。"])
 
     def test_an_indicator_needing_targets_without_any_is_a_problem(self) -> None:
         self.assertIn("指标“测试指标0”需要目标值，但尚未给任何乡镇下达目标。", services.scheme_problems(self.scheme))

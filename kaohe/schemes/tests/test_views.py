@@ -132,7 +132,7 @@ class SchemePageTests(SchemeViewTestCase):
         scheme.refresh_from_db()
         self.assertEqual(scheme.status, SchemeStatus.DRAFT)
         self.assertContains(response, "方案未发布：请先解决下列问题。")
-        self.assertContains(response, "工业主导型的指标分值合计为 90，应为 100。")
+        self.assertContains(response, "工业主导型的指标分值合计为 90，应为满分 100（少10）。")
 
     def test_publishing_answers_post_only_and_only_to_the_admin(self) -> None:
         self.assertEqual(
