@@ -1,13 +1,11 @@
 """Forms of the scheme screens. They parse what people type; the services decide what is valid and write.
 
-A rule is typed as JSON in a textarea. Numbers with a decimal point are kept exactly as typed (stored as strings),
-so "cap": 1.2 means exactly 1.2; the scoring engine's parser then validates the rule and its Chinese message is
-shown next to the field.
+Rules and the grade rule are their own forms (`rule_forms`), built from the engine's parameter declarations:
+numbers are kept exactly as typed, and the engine's parser judges them, its Chinese message shown at the field.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import zipfile
 from collections.abc import Mapping
@@ -22,7 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from kaohe.core.forms import UploadForm
 from kaohe.org.models import Department, Unit, UnitGroup, code_validator
-from kaohe.scoring import RuleError, plan_curve_from_list, rule_from_dict
+from kaohe.scoring import RuleError, plan_curve_from_list
 
 from . import services
 from .choices import UNIT_CHOICES, DataSource, Direction, Frequency, IndicatorKind, ItemKind, VetoEffect
@@ -37,6 +35,7 @@ from .models import (
     Target,
     stage_label,
 )
+from .rule_forms import GradeRuleForm, RuleForm
 from .selectors import TargetMatrix, stages_text
 from .services import TargetCell, TargetCellError
 
@@ -111,31 +110,6 @@ def parse_decimal(text: str) -> Decimal:
     return value
 
 
-def _exact(value: Any) -> Any:
-    """JSON with Decimal numbers → JSON with those numbers as strings, exactly as typed."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list):
-        return [_exact(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
-    return value
-
-
-def parse_json(text: str) -> Any:
-    """JSON from a textarea; None when empty. Syntax errors are explained in Chinese with line and column."""
-    if not text.strip():
-        return None
-    try:
-        return _exact(json.loads(text, parse_float=Decimal))
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"JSON 格式有误：第 {exc.lineno} 行第 {exc.colno} 列附近（{exc.msg}）。") from None
-
-
-def to_json_text(value: Any) -> str:
-    return "" if value is None else json.dumps(value, ensure_ascii=False, indent=2)
-
-
 _STAGE = re.compile(r"^\s*(\d{1,2})\s*月?\s*[:：=]\s*([^\s]+)\s*$")
 STAGES_FORMAT = "分期目标请写成“月:累计目标”，多期用逗号分隔，如 3:1200, 9:3600。"
 
@@ -207,22 +181,20 @@ class SchemeCopyForm(forms.Form):
 class SchemeForm(forms.Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     name = forms.CharField(label="名称", max_length=100, help_text="如“2027年度乡镇经济工作目标责任制考核方案”。")
-    grade_rule = forms.CharField(
-        label="等次规则（JSON）",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5, "class": "font-monospace"}),
-        help_text='可选。如 {"method": "bands", "bands": [{"min": 90, "grade": "优秀"}, {"min": 80, "grade": "良好"}], '
-        '"else": "合格"}',
-    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grade_form = GradeRuleForm(self.data if self.is_bound else None)
+
+    def is_valid(self) -> bool:
+        own = super().is_valid()
+        return self.grade_form.is_valid() and own
 
     def clean_year(self) -> int:
         year: int = self.cleaned_data["year"]
         if Scheme.objects.filter(year=year).exists():
             raise ValidationError(f"{year}年的考核方案已存在。")
         return year
-
-    def clean_grade_rule(self) -> Any:
-        return parse_json(self.cleaned_data["grade_rule"])
 
 
 class CategoryForm(forms.Form):
@@ -280,41 +252,6 @@ class PlanCurveField(forms.MultiValueField):
         return curve
 
 
-RULE_EXAMPLES: list[dict[str, Any]] = [
-    {"family": "ratio", "cap": "1.2"},
-    {"family": "combo", "parts": [{"indicator": "qyqs", "share": "0.5"}, {"indicator": "qyje", "share": "0.5"}]},
-    {"family": "base_per_pp", "base": 20, "over_points": "0.5", "max_bonus": 10},
-    {
-        "family": "base_per_pp",
-        "basis": "schedule",
-        "base": 300,
-        "over_points": 5,
-        "max_bonus": 50,
-        "under": "per_pp",
-        "under_points": 5,
-    },
-    {
-        "family": "piecewise_pp",
-        "limit": 10,
-        "segments": [
-            {"from": 0, "to": 1, "per_pp": "-0.1"},
-            {"from": 1, "to": "1.3", "per_pp": "0.2"},
-            {"from": "1.3", "per_pp": "0.1"},
-        ],
-    },
-    {
-        "family": "bands",
-        "bands": [{"min": 1, "points": 100}, {"min": "0.8", "points": 75}, {"min": "0.5", "points": 50}],
-    },
-    {"family": "efficacy", "pool": "group"},
-    {"family": "rank_points", "points": [60, 57, 54, 51, 48]},
-    {"family": "share_of_total"},
-    {"family": "per_item", "points": 2, "cap": 6},
-    {"family": "per_event", "points": "1.5"},
-    {"family": "growth_vs_target", "over_points": "0.5", "under_points": 1, "max_bonus": 5},
-]
-
-
 class IndicatorForm(forms.Form):
     code = forms.CharField(label="编码", max_length=32, validators=[code_validator])
     name = forms.CharField(label="名称", max_length=100)
@@ -331,12 +268,6 @@ class IndicatorForm(forms.Form):
         label="分值", max_digits=POINTS_DIGITS, decimal_places=POINTS_PLACES, initial=0,
         help_text="各分组的指标分值合计须为 100（未单独设分组分值的，按此分值计）。",
     )  # fmt: skip
-    rule = forms.CharField(
-        label="评分规则（JSON）",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6, "class": "font-monospace", "spellcheck": "false"}),
-        help_text="留空表示不计分、只统计序时。带小数的数值可直接写，系统按所写数字精确保存。",
-    )
     plan_curve = PlanCurveField(
         label="分月计划（累计比例）",
         help_text="可选。12 个月的累计完成比例，逐月不减，12 月为 1（如 0.05 … 1）；留空按 N/12。",
@@ -357,15 +288,21 @@ class IndicatorForm(forms.Form):
     sort_order = forms.IntegerField(label="排序", min_value=0, initial=0)
 
     MODEL_FIELDS = (
-        "code", "name", "category", "unit", "kind", "direction", "owner", "source", "frequency", "weight", "rule",
+        "code", "name", "category", "unit", "kind", "direction", "owner", "source", "frequency", "weight",
         "plan_curve", "stage_months", "interpolate_stages", "counts_for_schedule", "part_of", "requires_evidence",
         "decimal_places", "sort_order",
     )  # fmt: skip
 
-    def __init__(self, *args: Any, scheme: Scheme, instance: Indicator | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, scheme: Scheme, instance: Indicator | None = None, rule_form: RuleForm | None = None,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(instance)
         super().__init__(*args, **kwargs)
+        if rule_form is None:
+            rule_form = RuleForm(self.data if self.is_bound else None, stored=instance.rule if instance else None)
+        self.rule_form = rule_form
         self.scheme, self.instance = scheme, instance
         self.fields["category"].queryset = scheme.categories.order_by("sort_order", "code")  # type: ignore[attr-defined]
         others = scheme.indicators.order_by("sort_order", "code")
@@ -386,9 +323,11 @@ class IndicatorForm(forms.Form):
 
     @staticmethod
     def initial_from(indicator: Indicator) -> dict[str, Any]:
-        initial = {name: getattr(indicator, name) for name in IndicatorForm.MODEL_FIELDS}
-        initial["rule"] = to_json_text(indicator.rule)
-        return initial
+        return {name: getattr(indicator, name) for name in IndicatorForm.MODEL_FIELDS}
+
+    def is_valid(self) -> bool:
+        own = super().is_valid()
+        return self.rule_form.is_valid() and own  # both, so every error shows at once
 
     def main_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.MODEL_FIELDS]
@@ -405,22 +344,11 @@ class IndicatorForm(forms.Form):
             raise ValidationError(f"指标编码“{code}”已存在。")
         return code
 
-    def clean_rule(self) -> Any:
-        rule = parse_json(self.cleaned_data["rule"])
-        # The service checks again when saving; checking here too shows the rule's problem together with the
-        # other fields' instead of only after they are fixed.
-        if rule is not None:
-            try:
-                rule_from_dict(rule)
-            except RuleError as exc:
-                raise ValidationError(f"评分规则有误：{exc.message}") from None
-        return rule
-
     def clean_stage_months(self) -> list[int]:
         return sorted(set(self.cleaned_data["stage_months"]))
 
     def model_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.MODEL_FIELDS}
+        return {**{name: self.cleaned_data[name] for name in self.MODEL_FIELDS}, "rule": self.rule_form.rule}
 
     def group_weights(self) -> dict[int, Decimal | None]:
         return {g.pk: self.cleaned_data.get(self.group_field(g)) for g in self.groups}
@@ -458,7 +386,6 @@ class SchemeSettingsForm(forms.Form):
     """A draft scheme's name, grade rule and settings (the year stays)."""
 
     name = forms.CharField(label="名称", max_length=100)
-    grade_rule = SchemeForm.base_fields["grade_rule"]
     total_points = forms.DecimalField(
         label="满分",
         min_value=Decimal("0.0001"),
@@ -478,13 +405,16 @@ class SchemeSettingsForm(forms.Form):
     )
 
     def __init__(self, *args: Any, scheme: Scheme, **kwargs: Any) -> None:
-        initial = {name: getattr(scheme, name) for name in self.base_fields}
-        initial["grade_rule"] = to_json_text(scheme.grade_rule)
-        kwargs.setdefault("initial", initial)
+        kwargs.setdefault("initial", {name: getattr(scheme, name) for name in self.base_fields})
         super().__init__(*args, **kwargs)
+        self.grade_form = GradeRuleForm(self.data if self.is_bound else None, stored=scheme.grade_rule)
 
-    def clean_grade_rule(self) -> Any:
-        return parse_json(self.cleaned_data["grade_rule"])
+    def is_valid(self) -> bool:
+        own = super().is_valid()
+        return self.grade_form.is_valid() and own
+
+    def model_data(self) -> dict[str, Any]:
+        return {**self.cleaned_data, "grade_rule": self.grade_form.grade_rule}
 
 
 class CategoryEditForm(forms.Form):

@@ -30,7 +30,6 @@ from kaohe.lib import xlsx
 from . import selectors, services
 from .choices import RequestStatus
 from .forms import (
-    RULE_EXAMPLES,
     AdjustmentRequestForm,
     CategoryEditForm,
     CategoryForm,
@@ -44,9 +43,9 @@ from .forms import (
     SchemeSettingsForm,
     SchemeUploadForm,
     TargetMatrixForm,
-    to_json_text,
 )
 from .models import Category, Indicator, ItemType, Scheme
+from .rule_forms import GradeRuleForm, Preview, RuleForm, combo_parts, preview
 from .workbook import SchemeReport, scheme_export, scheme_import
 
 FROZEN = "{year}年考核方案已发布（冻结），不能再修改；目标变更请通过任务调整。"
@@ -87,7 +86,7 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             scheme = services.scheme_create(
-                year=data["year"], name=data["name"], grade_rule=data["grade_rule"], by=_user(request)
+                year=data["year"], name=data["name"], grade_rule=form.grade_form.grade_rule, by=_user(request)
             )
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -265,7 +264,8 @@ def scheme_edit(request: HttpRequest, year: int) -> HttpResponse:
     scheme = _scheme(year)
     form = SchemeSettingsForm(request.POST or None, scheme=scheme)
     return _edit_in_draft(
-        request, scheme, form, lambda data: services.scheme_update(scheme=scheme, data=data, by=_user(request)),
+        request, scheme, form,
+        lambda _: services.scheme_update(scheme=scheme, data=form.model_data(), by=_user(request)),
         "修改名称、等次与设置",
     )  # fmt: skip
 
@@ -337,9 +337,15 @@ def indicator_delete(request: HttpRequest, indicator_id: int) -> HttpResponse:
 # --- indicators ------------------------------------------------------------------------------------------------------
 
 
+RELATIVE_FAMILIES = ("efficacy", "rank_points", "share_of_total")  # scored against other townships' figures
+RULE_ACTIONS = ("rule-add_row", "rule-remove_row", "rule-redraw")  # without JavaScript: redraw, do not save
+
+
 def _indicator_form(request: HttpRequest, scheme: Scheme, indicator: Indicator | None) -> HttpResponse:
-    form = IndicatorForm(request.POST or None, scheme=scheme, instance=indicator)
-    if request.method == "POST" and form.is_valid():
+    redraw = request.method == "POST" and any(request.POST.get(a) for a in RULE_ACTIONS)
+    rule_form = RuleForm.redraw(request.POST) if redraw else None
+    form = IndicatorForm(request.POST or None, scheme=scheme, instance=indicator, rule_form=rule_form)
+    if request.method == "POST" and not redraw and form.is_valid():
         try:
             saved = services.indicator_save(
                 scheme=scheme, indicator=indicator, data=form.model_data(), group_weights=form.group_weights(),
@@ -348,7 +354,14 @@ def _indicator_form(request: HttpRequest, scheme: Scheme, indicator: Indicator |
         except (ValidationError, ApplicationError) as exc:
             if indicator is not None:
                 indicator.refresh_from_db()  # the refused update had already set its fields on this object
-            if isinstance(exc, ValidationError):
+            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict") and "rule" in exc.error_dict:
+                # The rule's refusal (the engine's, naming the indicator) belongs at the top of the rule block.
+                for message in exc.message_dict["rule"]:
+                    form.rule_form.add_error(None, message)
+                rest = {k: v for k, v in exc.message_dict.items() if k != "rule"}
+                if rest:
+                    attach_errors(form, ValidationError(rest))
+            elif isinstance(exc, ValidationError):
                 attach_errors(form, exc)
             else:
                 form.add_error(None, exc.message)
@@ -359,9 +372,39 @@ def _indicator_form(request: HttpRequest, scheme: Scheme, indicator: Indicator |
         "form": form,
         "scheme": scheme,
         "indicator": indicator,
-        "examples": [(to_json_text(e), selectors.describe_rule(e)) for e in RULE_EXAMPLES],
+        "relative_families": RELATIVE_FAMILIES,
+        "combo_parts": combo_parts(form.rule_form),
     }
     return render(request, "schemes/indicator_form.html", context)
+
+
+@requires("scheme.manage")
+@require_POST
+def rule_fields(request: HttpRequest) -> HttpResponse:
+    """The rule block redrawn for another family or one row more or less (htmx), values kept."""
+    form = RuleForm.redraw(request.POST)
+    context = {"rule_form": form, "relative_families": RELATIVE_FAMILIES, "combo_parts": combo_parts(form)}
+    return render(request, "schemes/_rule_form.html", context)
+
+
+@requires("scheme.manage")
+@require_POST
+def rule_preview(request: HttpRequest) -> HttpResponse:
+    """试算: the engine's points and explanation for the rule as typed and the sample numbers (htmx)."""
+    form = RuleForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for field in form.errors.values() for e in field]
+        result = Preview(False, "规则尚不完整：" + "；".join(errors))
+    else:
+        result = preview(form.rule, request.POST)
+    return render(request, "schemes/_rule_preview.html", {"preview": result})
+
+
+@requires("scheme.manage")
+@require_POST
+def grade_fields(request: HttpRequest) -> HttpResponse:
+    """The grade rule block with one row more or less (htmx)."""
+    return render(request, "schemes/_grade_rule_form.html", {"grade_form": GradeRuleForm(request.POST)})
 
 
 @requires("scheme.manage")

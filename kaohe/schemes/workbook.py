@@ -635,7 +635,7 @@ class _Reader:
             row = items[index][0] if index is not None and index < len(items) else first
             name = f"item.{key}" if index is not None else key
             column = row.columns.get(name or "", row.columns["code"])
-            self.problem(sheet, row.number, column, f"{fam.label}的参数有误：{exc.message}")
+            self.problem(sheet, row.number, column, exc.message.removeprefix(f"{exc.field}：") if name else exc.message)
         target.values["_rule_done"] = True
 
     def finish_rules(self, indicators: dict[str, Planned]) -> None:

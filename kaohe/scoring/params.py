@@ -89,7 +89,7 @@ class Param:
         if stored is None:
             return None
         if self.type is ParamType.PERCENT:
-            return Decimal(str(stored)) * HUNDRED
+            return Decimal(plain(Decimal(str(stored)) * HUNDRED))  # 120, not 120.0
         if self.type is ParamType.NUMBER:
             return Decimal(str(stored))
         if self.type is ParamType.CHOICE:

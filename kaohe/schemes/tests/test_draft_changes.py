@@ -119,14 +119,15 @@ class DraftEdits(TestCase):
         data = {
             "name": "2082年度方案", "total_points": "100", "report_deadline_day": 8, "outlier_z": "2.5",
             "outlier_yoy": "3",
-            "grade_rule": '{"method": "bands", "bands": [{"min": 90, "grade": "优秀"}], "else": "合格"}',
+            "grade-method": "bands", "grade-rows": 1, "grade-item-0-grade": "优秀", "grade-item-0-min": "90",
+            "grade-else": "合格",
         }  # fmt: skip
         self.assertRedirects(self.client.post(url, data), reverse("schemes:detail", args=[2082]))
         self.scheme.refresh_from_db()
         self.assertEqual((self.scheme.name, self.scheme.report_deadline_day), ("2082年度方案", 8))
         self.assertFalse(self.scheme.townships_see_published_scores)
-        self.assertEqual((self.scheme.grade_rule or {})["bands"], [{"min": 90, "grade": "优秀"}])
-        bad = self.client.post(url, {**data, "grade_rule": '{"method": "bands", "bands": [], "else": "合格"}'})
+        self.assertEqual((self.scheme.grade_rule or {})["bands"], [{"min": "90", "grade": "优秀"}])
+        bad = self.client.post(url, {**data, "grade-item-0-grade": "", "grade-item-0-min": "", "grade-else": "合格"})
         self.assertContains(bad, "等次规则有误")
         log = ChangeLog.objects.filter(action=ChangeAction.UPDATE, object_type="schemes.scheme").latest("pk")
         self.assertEqual((log.before or {}).get("name"), "旧名称")

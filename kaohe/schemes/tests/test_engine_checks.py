@@ -99,13 +99,14 @@ class RuleThatDoesNotFitItsKind(SmallWorld):
         data = {
             "code": "zh", "name": "招商综合", "category": ind0.category_id, "unit": "%", "kind": "ratio",
             "direction": "higher", "owner": ind0.owner_id, "source": "statistics", "frequency": "monthly",
-            "weight": "0", "rule": '{"family": "combo", "parts": [{"indicator": "ind0", "share": "0.5"}, '
-            '{"indicator": "ind1", "share": "0.5"}]}', "counts_for_schedule": "on", "decimal_places": 2,
+            "weight": "0", "rule-family": "combo", "rule-basis": "annual", "rule-cap": "100", "rule-rows": "2",
+            "rule-item-0-indicator": "ind0", "rule-item-0-share": "50", "rule-item-1-indicator": "ind1",
+            "rule-item-1-share": "50", "counts_for_schedule": "on", "decimal_places": 2,
             "sort_order": 0,
         }  # fmt: skip
         response = self.client_for(self.admin).post(reverse("schemes:indicator_create", args=[self.year]), data)
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, 'data-testid="error-rule">引擎校验未通过，未保存：指标“招商综合”')
+        self.assertContains(response, 'data-testid="rule-error">引擎校验未通过，未保存：指标“招商综合”')
         self.assertFalse(Indicator.objects.filter(scheme=self.scheme, code="zh").exists())
 
     def test_a_scheme_changed_outside_kaohe_is_not_published(self) -> None:

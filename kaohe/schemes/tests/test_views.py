@@ -145,8 +145,9 @@ class SchemePageTests(SchemeViewTestCase):
 
     def test_the_admin_creates_a_scheme_and_a_category(self) -> None:
         client = self.client_for("district_admin")
-        grade = '{"method": "bands", "bands": [{"min": 90, "grade": "优秀"}], "else": "合格"}'
-        response = client.post(reverse("schemes:create"), {"year": 2033, "name": "2033年方案", "grade_rule": grade})
+        grade = {"grade-method": "bands", "grade-rows": 1, "grade-item-0-grade": "优秀", "grade-item-0-min": "90",
+                 "grade-else": "合格"}  # fmt: skip
+        response = client.post(reverse("schemes:create"), {"year": 2033, "name": "2033年方案", **grade})
         self.assertRedirects(response, reverse("schemes:detail", args=[2033]))
         response = client.post(
             reverse("schemes:category_create", args=[2033]), {"code": "xm", "name": "项目建设", "sort_order": 1}
@@ -171,9 +172,11 @@ class SchemePageTests(SchemeViewTestCase):
 
     def test_a_scheme_with_a_bad_grade_rule_is_not_created(self) -> None:
         response = self.client_for("district_admin").post(
-            reverse("schemes:create"), {"year": 2033, "name": "x", "grade_rule": '{"method": "bands", "bands": []}'}
-        )
-        self.assertContains(response, "等次规则有误")
+            reverse("schemes:create"),
+            {"year": 2033, "name": "x", "grade-method": "bands", "grade-rows": 2, "grade-item-0-grade": "优秀",
+             "grade-item-0-min": "80", "grade-item-1-grade": "良好", "grade-item-1-min": "90", "grade-else": "合格"},
+        )  # fmt: skip
+        self.assertContains(response, "须由高到低排列且不重复")
         self.assertFalse(Scheme.objects.filter(year=2033).exists())
 
 
@@ -183,7 +186,8 @@ class IndicatorFormTests(SchemeViewTestCase):
             "code": indicator.code, "name": indicator.name, "category": indicator.category_id, "unit": indicator.unit,
             "kind": indicator.kind, "direction": indicator.direction, "owner": indicator.owner_id,
             "source": indicator.source, "frequency": indicator.frequency, "weight": "60",
-            "rule": '{"family": "ratio", "cap": "1.2"}', "counts_for_schedule": "on", "decimal_places": 2,
+            "rule-family": "ratio", "rule-basis": "annual", "rule-cap": "120", "counts_for_schedule": "on",
+            "decimal_places": 2,
             "sort_order": 0,
         }  # fmt: skip
         data.update(overrides)
@@ -193,26 +197,25 @@ class IndicatorFormTests(SchemeViewTestCase):
         indicator = self.draft.indicators.get(code="ind0")
         page = self.client_for("district_admin").get(reverse("schemes:indicator_edit", args=[indicator.pk]))
         self.assertContains(page, "测试指标0")
-        self.assertContains(page, "&quot;cap&quot;: &quot;1.2&quot;")
+        self.assertContains(page, 'name="rule-cap" value="120"')
+        self.assertContains(page, "封顶（%）")
         for label in ("计量单位", "数据责任部门", "数据来源", "频次", "分月计划", "计入序时统计", "工业主导型分值"):
             self.assertContains(page, label)
 
     def test_a_bad_rule_shows_the_engines_message_next_to_the_field_and_saves_nothing(self) -> None:
         indicator = self.draft.indicators.get(code="ind0")
-        data = self.form_data(indicator, name="改过的名字", rule='{"family": "ratio", "cap": "0"}')
+        data = self.form_data(indicator, name="改过的名字", **{"rule-cap": "0"})
         response = self.client_for("district_admin").post(reverse("schemes:indicator_edit", args=[indicator.pk]), data)
         self.assertEqual(response.status_code, 200)
-        self.assertContains(
-            response, '<div class="text-danger small" data-testid="error-rule">评分规则有误：cap：须大于0'
-        )
+        self.assertContains(response, '<div class="text-danger small" data-testid="error-rule-cap">须大于0')
         indicator.refresh_from_db()
         self.assertEqual((indicator.name, indicator.rule), ("测试指标0", {"family": "ratio", "cap": "1.2"}))
 
-    def test_malformed_json_is_explained_in_chinese(self) -> None:
+    def test_a_number_that_is_not_one_is_explained_in_chinese(self) -> None:
         indicator = self.draft.indicators.get(code="ind0")
-        data = self.form_data(indicator, rule='{"family": "ratio",}')
+        data = self.form_data(indicator, **{"rule-cap": "一百二"})
         response = self.client_for("district_admin").post(reverse("schemes:indicator_edit", args=[indicator.pk]), data)
-        self.assertContains(response, "JSON 格式有误：第 1 行")
+        self.assertContains(response, 'data-testid="error-rule-cap">输入一个数字')
 
     def test_a_bad_plan_curve_is_shown_next_to_the_curve(self) -> None:
         indicator = self.draft.indicators.get(code="ind0")
@@ -228,14 +231,15 @@ class IndicatorFormTests(SchemeViewTestCase):
         indicator = self.draft.indicators.get(code="ind0")
         curve = ["0.05", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "0.95", "1"]
         data = self.form_data(
-            indicator, name="地区生产总值", rule='{"family": "ratio", "cap": 1.15}',
+            indicator, name="地区生产总值", **{"rule-cap": "115"},
             **{f"plan_curve_{i}": v for i, v in enumerate(curve)},
         )  # fmt: skip
         response = self.client_for("district_admin").post(reverse("schemes:indicator_edit", args=[indicator.pk]), data)
         self.assertRedirects(response, reverse("schemes:detail", args=[DRAFT]))
         indicator.refresh_from_db()
         self.assertEqual(indicator.name, "地区生产总值")
-        self.assertEqual(indicator.rule, {"family": "ratio", "cap": "1.15"})  # a typed 1.15 never becomes a float
+        # 115 % is stored as exactly 1.15, never through a float.
+        self.assertEqual(indicator.rule, {"family": "ratio", "basis": "annual", "cap": "1.15"})
         self.assertEqual(indicator.plan_curve, curve)
 
     def test_the_admin_creates_an_indicator_with_a_group_weight(self) -> None:
