@@ -266,7 +266,7 @@ class IndicatorForm(forms.Form):
     frequency = forms.ChoiceField(label="频次", choices=Frequency.choices, initial=Frequency.MONTHLY)
     weight = forms.DecimalField(
         label="分值", max_digits=POINTS_DIGITS, decimal_places=POINTS_PLACES, initial=0,
-        help_text="各分组的指标分值合计须为 100（未单独设分组分值的，按此分值计）。",
+        help_text="各分组的指标分值合计须等于方案的满分（未单独设分组分值的，按此分值计）。",
     )  # fmt: skip
     plan_curve = PlanCurveField(
         label="分月计划（累计比例）",

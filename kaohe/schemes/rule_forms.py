@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 
 from kaohe.scoring import (
     FAMILIES,
@@ -196,11 +197,14 @@ class RuleForm(_ItemsForm):
         initial["family"] = fam.name if fam else ""
         super().__init__(data, prefix=prefix, scalars=fam.params if fam else (), item_fields=item_fields,
                          initial=initial, rows=rows)  # fmt: skip
+        # Choosing another family redraws the block in place (htmx), keeping what the new family also has.
+        redraw = {"hx-post": reverse("schemes:rule_fields"), "hx-target": "#kh-rule", "hx-swap": "outerHTML"}
         family = forms.ChoiceField(
             label="计分方法",
             required=False,
             choices=[NOT_SCORED, *((f.name, f.label) for f in FAMILIES)],
             help_text=fam.summary if fam else "只统计序时进度，不计分。",
+            widget=forms.Select(attrs=redraw),
         )
         self.fields = {"family": family, **self.fields}
         self.rule: dict[str, Any] | None = None
