@@ -30,7 +30,8 @@ from kaohe.core.exceptions import ApplicationError
 from kaohe.lib import xlsx
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.choices import DataSource, IndicatorKind
-from kaohe.schemes.models import Indicator, Scheme, Target, stage_label
+from kaohe.schemes.models import Indicator, Scheme, Target
+from kaohe.scoring import stage_label
 
 from . import services
 from .choices import EDITABLE

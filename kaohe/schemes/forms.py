@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from kaohe.core.forms import UploadForm
 from kaohe.org.models import Department, Unit, UnitGroup, code_validator
-from kaohe.scoring import RuleError, plan_curve_from_list
+from kaohe.scoring import RuleError, plan_curve_from_list, stage_label
 
 from . import services
 from .choices import UNIT_CHOICES, DataSource, Direction, Frequency, IndicatorKind, ItemKind, VetoEffect
@@ -33,7 +33,6 @@ from .models import (
     ItemType,
     Scheme,
     Target,
-    stage_label,
 )
 from .rule_forms import GradeRuleForm, RuleForm
 from .selectors import TargetMatrix, stages_text

@@ -33,14 +33,6 @@ POINTS_DIGITS, POINTS_PLACES = 10, 4
 month_validators = [MinValueValidator(1), MaxValueValidator(12)]
 
 
-STAGE_NAMES = {3: "一季度", 6: "上半年", 9: "前三季度", 12: "全年"}
-
-
-def stage_label(month: int) -> str:
-    """一季度 / 上半年 / 前三季度 as districts say them; 1-N月 for any other month."""
-    return STAGE_NAMES.get(month, f"1-{month}月")
-
-
 def validate_stage_months(value: object) -> None:
     if not isinstance(value, list) or any(type(m) is not int or not 1 <= m <= 12 for m in value):
         raise ValidationError("分期目标月份须为 1 到 12 之间的月份。")

@@ -8,7 +8,7 @@ dataclasses in `types`, display helpers, and ENGINE_VERSION (persist it beside e
 from __future__ import annotations
 
 from kaohe.scoring.arrays import to_decimal
-from kaohe.scoring.display import exact_decimal, fmt_pct, fmt_points, fmt_pp, round_half_up
+from kaohe.scoring.display import exact_decimal, fmt_pct, fmt_points, fmt_pp, round_half_up, stage_label
 from kaohe.scoring.engine import ENGINE_VERSION, Facts, score_month, score_period, unit_facts
 from kaohe.scoring.errors import InputError, RuleError, ScoringError
 from kaohe.scoring.fast import STATUSES, YearArrays, YearScores, score_arrays, to_arrays
@@ -171,6 +171,7 @@ __all__ = [
     "score_month",
     "score_period",
     "score_year",
+    "stage_label",
     "to_arrays",
     "to_decimal",
     "unit_facts",

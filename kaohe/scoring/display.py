@@ -38,3 +38,11 @@ def exact_decimal(x: Number) -> Decimal:
     (0.5, 0.96), otherwise correctly rounded (11/12 -> 0.9166666666666666666666666667). For JSON output."""
     f = Fraction(x)
     return _CONTEXT.divide(Decimal(f.numerator), Decimal(f.denominator))
+
+
+STAGE_NAMES = {3: "一季度", 6: "上半年", 9: "前三季度", 12: "全年"}
+
+
+def stage_label(month: int) -> str:
+    """一季度 / 上半年 / 前三季度 as districts say them; 1-N月 for any other stage month."""
+    return STAGE_NAMES.get(month, f"1-{month}月")

@@ -24,6 +24,7 @@ from kaohe.scoring.schedule import (
     evaluation_months,
     schedule_fraction,
     scheduled_amount,
+    stage_month,
     validate_data,
 )
 from kaohe.scoring.scheme import Scheme
@@ -76,12 +77,20 @@ class Facts:
     completion: Fraction | None = None
     schedule: Fraction | None = None
     stage_completion: Fraction | None = None
+    stage: int | None = None  # the 分期目标 stage month N falls in, when the unit has staged targets
     gap_pp: Fraction | None = None
     annual: tuple[tuple[Fraction, Completion], ...] = ()  # (share, c against the annual target) per part
     on_schedule: tuple[tuple[Fraction, Completion], ...] = ()  # (share, c against the scheduled amount)
     paced: tuple[tuple[Fraction, Completion], ...] = ()  # annual-basis completions if exactly on schedule
     scored: bool = False  # the rule can score it (evaluated, reported, target present when one is needed)
     below_average: bool = False  # demoted to 欠序时 by the group-average test
+
+
+def _stage(spec: IndicatorSpec, f: Facts) -> tuple[int, Fraction, Fraction, bool] | None:
+    """What the explanation says of a month measured against a 分期目标 stage."""
+    if f.stage is None or f.scheduled is None or f.stage_completion is None:
+        return None
+    return f.stage, f.scheduled, f.stage_completion, spec.interpolate_stages
 
 
 def unit_facts(spec: IndicatorSpec, specs: Mapping[str, IndicatorSpec], data: YearData, unit: str, month: int) -> Facts:
@@ -133,6 +142,7 @@ def unit_facts(spec: IndicatorSpec, specs: Mapping[str, IndicatorSpec], data: Ye
         completion=a / t,
         schedule=due / t,
         stage_completion=a / due,
+        stage=stage_month(spec, target, month),
         gap_pp=(a - due) / t * 100,
         annual=((ONE, Completion(a, t)),),
         on_schedule=((ONE, Completion(a, due)),),
@@ -341,6 +351,7 @@ def score_month(scheme: Scheme, data: YearData, month: int, *, explain: bool = T
                     completion=f.completion,
                     schedule=f.schedule if spec.kind in (Kind.CUMULATIVE, Kind.COUNT) else Fraction(1),
                     gap_pp=f.gap_pp,
+                    stage=_stage(spec, f),
                 )
                 if f.below_average:
                     head += "（低于本组平均）"
@@ -362,6 +373,7 @@ def score_month(scheme: Scheme, data: YearData, month: int, *, explain: bool = T
                 paced_points=paced,
                 rank=ranks.get(unit),
                 explanation=text,
+                stage=f.stage,
             )
     return _units(scheme, data, month, cells)
 

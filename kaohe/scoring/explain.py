@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from kaohe.scoring.display import fmt_pct, round_half_up
+from kaohe.scoring.display import fmt_pct, round_half_up, stage_label
 from kaohe.scoring.types import Kind, Status
 
 Number = Fraction | Decimal | int
@@ -47,6 +47,7 @@ def status_text(
     completion: Fraction | None,
     schedule: Fraction | None,
     gap_pp: Fraction | None,
+    stage: tuple[int, Fraction, Fraction, bool] | None = None,  # (stage month, amount due, 完成阶段目标, interpolated)
 ) -> str:
     if status is Status.NOT_EVALUATED:
         return "本期不考核"
@@ -62,6 +63,16 @@ def status_text(
     assert completion is not None and schedule is not None and gap_pp is not None
     # A combo has no single actual or target: its completion is the share-weighted mix of its parts.
     head = "按权重合计" if actual is None or target is None else f"1-{month}月累计{num(actual)}，目标{num(target)}，"
+    if stage is not None:
+        # The amount this month is measured against: the stage's target (or, interpolated, the amount due by now).
+        stage_month, due, against, interpolated = stage
+        measured = (
+            f"按{stage_label(stage_month)}目标插值1-{month}月应完成{num(due, 2)}"
+            if interpolated
+            else f"{stage_label(stage_month)}目标{num(due, 2)}"
+        )
+        head += f"完成{fmt_pct(completion)}，{measured}，完成阶段目标{fmt_pct(against)}，"
+        return f"{head}序时{fmt_pct(schedule)}，{'快' if gap_pp >= 0 else '慢'}{_pp(gap_pp)}，{status.label}"
     return (
         f"{head}完成{fmt_pct(completion)}，"
         f"序时{fmt_pct(schedule)}，{'快' if gap_pp >= 0 else '慢'}{_pp(gap_pp)}，{status.label}"

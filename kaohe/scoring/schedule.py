@@ -92,6 +92,15 @@ def schedule_fraction(spec: IndicatorSpec, month: int) -> Fraction:
     return Fraction(month, 12)
 
 
+def stage_month(spec: IndicatorSpec, target: Target, month: int) -> int | None:
+    """The stage month N falls in (the end of its 分期目标 period: 9 for July when stages end at 6 and 9; 12 after
+    the last stage), when the unit's target in force has staged targets; None when month N is scheduled by s(N)."""
+    target = target.at(month)
+    if not target.stages or spec.kind not in (Kind.CUMULATIVE, Kind.COUNT):
+        return None
+    return next((s.month for s in target.stages if month <= s.month), 12)
+
+
 def scheduled_amount(spec: IndicatorSpec, target: Target, month: int) -> Fraction:
     """The amount due by the end of month N: target × s(N), or the unit's staged target (分期目标), from the target
     in force in month N (任务调整)."""

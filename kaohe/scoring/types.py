@@ -468,10 +468,18 @@ class IndicatorResult:
     paced_points: Fraction  # what the rule would give exactly on schedule (for 得分达序时)
     rank: int | None  # competition rank among the district's units on this indicator
     explanation: str
+    stage: int | None = None  # the 分期目标 stage month N falls in (9 = 前三季度); None when scheduled by s(N)
 
     @property
     def status_label(self) -> str:
         return self.status.label
+
+    @property
+    def stage_gap_pp(self) -> Fraction | None:
+        """完成阶段目标 against 100 %, in percentage points, when the month is measured against a stage."""
+        if self.stage is None or self.stage_completion is None:
+            return None
+        return (self.stage_completion - 1) * 100
 
 
 @dataclass(frozen=True, slots=True)

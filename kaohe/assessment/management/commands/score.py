@@ -12,7 +12,7 @@ from kaohe.assessment import selectors
 from kaohe.assessment.checks import FIX, SchemeRejected, SchemeReturned
 from kaohe.assessment.inputs import Mode
 from kaohe.schemes.models import Scheme
-from kaohe.scoring import exact_decimal, fmt_points
+from kaohe.scoring import exact_decimal, fmt_points, stage_label
 
 PERIOD = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -85,6 +85,11 @@ def board_dict(board: selectors.Board) -> dict[str, Any]:
                         "completion": _exact(cell.completion),
                         "schedule": _exact(cell.schedule),
                         "gap_pp": _exact(cell.gap_pp),
+                        # 分期目标: the stage month N falls in, the amount due by then, and 完成阶段目标.
+                        "stage": None if cell.stage is None else stage_label(cell.stage),
+                        "stage_target": _exact(cell.scheduled) if cell.stage is not None else None,
+                        "stage_completion": _exact(cell.stage_completion) if cell.stage is not None else None,
+                        "stage_gap_pp": _exact(cell.stage_gap_pp),
                         "status": cell.status.value,
                         "status_label": cell.status.label,
                         "points": _exact(cell.points),
