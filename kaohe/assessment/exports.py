@@ -60,10 +60,18 @@ def _shown(x: int | None) -> Decimal | str:
 def _cells(column: BoardColumn, figures: Figures, u: int) -> list[WriteValue | Cell]:
     status = figures.status[u]
     none = _status(status)
+    extra = [Cell("-", none)] if figures.staged else []
     if status is S.NOT_EVALUATED:
-        return [Cell("本期不考核", none), Cell(None, none), Cell(None, none), Cell(None, none), Cell(None, none)]
+        return [
+            Cell("本期不考核", none),
+            Cell(None, none),
+            Cell(None, none),
+            *extra,
+            Cell(None, none),
+            Cell(None, none),
+        ]
     if status is S.NO_TARGET:
-        return [Cell("-", none), Cell("-", none), Cell("-", none), Cell("-", none), Cell("无任务", none)]
+        return [Cell("-", none), Cell("-", none), Cell("-", none), *extra, Cell("-", none), Cell("无任务", none)]
     actual = figures.actual[u]
     value = column.kind in ("growth", "ratio")
     completion = figures.completion[u]
@@ -71,10 +79,16 @@ def _cells(column: BoardColumn, figures: Figures, u: int) -> list[WriteValue | C
     gap = figures.gap[u]
     rank = figures.rank[u]
     points = f'{POINTS}"({rank})"' if rank else POINTS  # the rank beside the points, as the page shows it
-    return [
+    cells: list[WriteValue | Cell] = [
         _shown(figures.target[u]),
         "未报" if actual is None else _shown(actual),
         Cell(shown, _status(status, AMOUNT if value else PERCENT, align="right")),
+    ]
+    if figures.staged:  # 完成阶段目标% beside the annual 完成%, as published tables print them
+        stage = figures.stage_completion[u]
+        cells.append(Cell("-" if stage is None else Decimal(stage).scaleb(-4), _status(status, PERCENT, align="right")))
+    return [
+        *cells,
         Cell("-" if gap is None else Decimal(gap).scaleb(-2), _status(status, GAP, align="right")),
         Cell(Decimal(figures.points[u]).scaleb(-2), CellFormat(num_format=points)),
     ]
@@ -111,22 +125,29 @@ def title(grid: Grid, group: str = "") -> str:
 def scoreboard_sheet(grid: Grid, lines: list[Line], *, group: str = "") -> Sheet:
     """The sheet model: `lines` are the rows the viewer may see, in the board's order."""
     columns = [Column("单位", width=14)]
+    spans = []
     for c in grid.columns:
         value = c.kind in ("growth", "ratio")
+        staged = grid.figures[c.code].staged
         columns += [
             Column("目标", width=11, num_format=AMOUNT),
             Column(f"1-{grid.month}月累计", width=11, num_format=AMOUNT),
-            Column("增速" if c.kind == "growth" else "值" if value else "完成%", width=9),
+            Column("增速" if c.kind == "growth" else "值" if value else "全年完成%" if staged else "完成%", width=9),
+            *([Column("完成阶段目标%", width=11)] if staged else []),
             Column("差(pp)" if value else "序时差", width=9),
             Column("得分(名次)", width=10),
         ]
+        spans.append(6 if staged else 5)
     columns += [Column(name, width=width, num_format=fmt) for name, fmt, width in TAIL]
     header = [
         [HeaderCell(title(grid, group), colspan=len(columns))],
         [HeaderCell("单位", rowspan=2)]
-        + [HeaderCell(f"{c.name}\n{c.unit} · {amount(c.weight)}分", colspan=5) for c in grid.columns]
+        + [
+            HeaderCell(f"{c.name}\n{c.unit} · {amount(c.weight)}分", colspan=n)
+            for c, n in zip(grid.columns, spans, strict=True)
+        ]
         + [HeaderCell(name, rowspan=2) for name, _, _ in TAIL],
-        [HeaderCell(col.title) for col in columns[1 : 1 + 5 * len(grid.columns)]],
+        [HeaderCell(col.title) for col in columns[1 : 1 + sum(spans)]],
     ]
     rows = [_row(grid, line) for line in lines]
     blank: list[WriteValue | Cell] = [None] * len(columns)

@@ -29,14 +29,15 @@ from django.utils.safestring import SafeString, mark_safe
 from kaohe.accounts.models import User
 from kaohe.org.models import Unit, UnitGroup
 from kaohe.schemes.models import Scheme
-from kaohe.scoring import ENGINE_VERSION, Status
+from kaohe.scoring import ENGINE_VERSION, Status, stage_label
 
 from . import selectors
 from .inputs import Mode
-from .selectors import Column, Grid, Line
+from .selectors import Column, Figures, Grid, Line
 from .templatetags.kaohe_format import STATUS_CLASSES, amount, pct, signed
 
 VOLUME_HEADS = ("完成%", "序时差")
+STAGED_HEAD = '全年完成%<div class="small fw-normal">完成阶段目标%</div>'
 HEADS = {"growth": ("增速", "差(pp)"), "ratio": ("值", "差(pp)")}
 NOT_EVALUATED = (
     '<td class="kh-none small">本期不考核</td><td class="kh-none"></td><td class="kh-none"></td>'
@@ -305,6 +306,8 @@ def _head(grid: Grid, links: Links, server: ServerSort | None) -> str:
     second = ["<tr>"]
     for i, c in enumerate(grid.columns):
         value, diff = HEADS.get(c.kind, VOLUME_HEADS)
+        if grid.figures[c.code].staged:
+            value = STAGED_HEAD  # 全年 above, 完成阶段目标% below: which is which, as published tables print them
         second.append(
             f"<th>目标</th><th>1-{grid.month}月</th><th>{value}</th><th>{diff}</th>"
             + _sortable(POINTS + c.code, "得分(名)", "", 1 + 5 * i + 4, server)
@@ -322,7 +325,7 @@ def _column(
     status = [f.status[u] for u in idx]
     actual = [fmt_amount(f.actual[u]) for u in idx]
     value = _is_value(column)
-    shown = actual if value else [fmt_pct(f.completion[u]) for u in idx]
+    shown = actual if value else [fmt_pct(f.completion[u]) + _stage_text(f, u) for u in idx]
     points = [hundredths(f.points[u]) for u in idx]
     code = text(column.code)
     name = text(column.name)
@@ -355,6 +358,17 @@ def _column(
             + (f'<span class="kh-rank">({rank})</span></td>' if rank else "</td>")
         )
     return cells, items
+
+
+def _stage_text(f: Figures, u: int) -> str:
+    """完成阶段目标% under the annual 完成% of a unit measured against a 分期目标 stage."""
+    stage = f.stage[u] if f.stage else None
+    if stage is None:
+        return ""
+    return (
+        f'<div class="small text-muted text-nowrap" data-testid="stage">{text(stage_label(stage))} '
+        f"{fmt_pct(f.stage_completion[u])}</div>"
+    )
 
 
 def _actual_text(status: Status, value: object, shown: str) -> str:

@@ -322,6 +322,14 @@ class Figures:
     gap: list[int | None]  # hundredths of a percentage point: 序时差 for volumes, value − target for growth/ratio
     points: list[int]  # hundredths
     rank: list[int]  # rank among the units judged on the indicator; 0 = not ranked
+    # 分期目标: the stage month N falls in, and 完成阶段目标 in hundredths of a percent; None without stages.
+    stage: list[int | None] = field(default_factory=list)
+    stage_completion: list[int | None] = field(default_factory=list)
+
+    @property
+    def staged(self) -> bool:
+        """Some unit's month is measured against a stage: the page and export show 完成阶段目标% beside 完成%."""
+        return any(s is not None for s in self.stage)
 
 
 @dataclass(frozen=True, eq=False)
@@ -466,12 +474,18 @@ def _figures(
     completion: list[int | None] = [c if f else None for c, f in zip(shown_completion, quick, strict=True)]
     gap: list[int | None] = [g if f else None for g, f in zip(shown_gap, quick, strict=True)]
     mix = _combo_cells(loaded, combo, parts, status, special, month) if combo else {}
+    stage: list[int | None] = [None] * len(status)
+    stage_completion: list[int | None] = [None] * len(status)
     for u in np.nonzero(judged & ~fast)[0].tolist():
         if u in mix:
             completion[u], gap[u] = mix[u]
             continue
         if combo or u in special:
             facts = unit_facts(spec, specs, data, a.units[u], month)
+            if facts.stage is not None and facts.stage_completion is not None:
+                stage[u] = facts.stage
+                sc = facts.stage_completion
+                stage_completion[u] = half_up(sc.numerator * SCALE, sc.denominator)
             if facts.completion is not None:
                 completion[u] = half_up(facts.completion.numerator * SCALE, facts.completion.denominator)
             if facts.gap_pp is not None:
@@ -484,7 +498,17 @@ def _figures(
             gap[u] = half_up(SCALE * (v_u * q - p * t_u), t_u * q)
         else:
             gap[u] = half_up(v_u - t_u, 100)
-    return Figures(status, target, actual, completion, gap, points_cents[i, k].tolist(), ranks[i, k].tolist())
+    return Figures(
+        status,
+        target,
+        actual,
+        completion,
+        gap,
+        points_cents[i, k].tolist(),
+        ranks[i, k].tolist(),
+        stage,
+        stage_completion,
+    )
 
 
 def _combo_cells(
