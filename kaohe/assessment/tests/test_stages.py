@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from decimal import Decimal
+from typing import ClassVar
 
 import openpyxl
 from django.core.management import call_command
@@ -13,18 +14,23 @@ from django.test import TestCase
 from django.urls import reverse
 
 from kaohe.accounts.choices import Role
+from kaohe.accounts.models import User
 from kaohe.accounts.tests.factories import UserFactory
 from kaohe.assessment import selectors
 from kaohe.assessment.inputs import Mode
 from kaohe.collection import services as collection
 from kaohe.collection.tests.factories import SubmissionFactory, ValueFactory, owner_of
 from kaohe.org.tests.factories import DepartmentFactory, UnitFactory
+from kaohe.schemes.models import Scheme
 from kaohe.schemes.tests.factories import CategoryFactory, IndicatorFactory, SchemeFactory, TargetFactory, published
 
 YEAR = 2086
 
 
 class StagedTargetsOnTheBoard(TestCase):
+    admin: ClassVar[User]
+    scheme: ClassVar[Scheme]
+
     @classmethod
     def setUpTestData(cls) -> None:
         cls.admin = UserFactory.create(role=Role.DISTRICT_ADMIN)
