@@ -93,7 +93,9 @@ def build_scheme(year: int, *, admin: User, scale: Decimal) -> Scheme:
                 continue  # 无任务: streets have no farming targets
             if spec.rule and spec.rule["family"] == "combo":
                 continue  # scored from its parts' targets
-            schemes.target_set(indicator=created[spec.code], unit=unit, amount=target_for(spec, size, scale), by=admin)
+            amount = target_for(spec, size, scale)
+            stages = {str(m): str(round_to(amount * Decimal(share), spec.decimals)) for m, share in spec.stage_shares}
+            schemes.target_set(indicator=created[spec.code], unit=unit, amount=amount, stages=stages, by=admin)
     return schemes.scheme_publish(scheme=scheme, by=admin)
 
 

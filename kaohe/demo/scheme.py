@@ -38,6 +38,8 @@ class DemoIndicator:
     decimals: int = 2
     counts: bool = True  # counts in the 序时 statistics
     stage_months: tuple[int, ...] = ()  # 分期目标月份: a column each in the targets workbook
+    # 分期目标 as shares of each township's annual target, e.g. ((6, "0.42"), (9, "0.7")): 上半年 42 %, 前三季度 70 %.
+    stage_shares: tuple[tuple[int, str], ...] = ()
     # Share of the year's total reached by the end of each month (seasonality of volumes).
     profile: str = "flat"
 
@@ -63,9 +65,10 @@ INDICATORS: list[DemoIndicator] = [
     DemoIndicator("gdzc", "固定资产投资", "万元", "cumulative", "tongji", "statistics", "8", "projects",
                   {"family": "base_per_pp", "basis": "schedule", "over_points": "0.1", "max_bonus": "2",
                    "under": "per_pp", "under_points": "0.1", "floor": "0"}, "180000", profile="investment",
-                  stage_months=(3, 6, 9)),
+                  stage_months=(6, 9), stage_shares=((6, "0.42"), (9, "0.7"))),
     DemoIndicator("gytz", "工业投资", "万元", "cumulative", "tongji", "statistics", "4", "projects", RATIO,
-                  "80000", part_of="gdzc", profile="investment"),
+                  "80000", part_of="gdzc", profile="investment", stage_months=(6, 9),
+                  stage_shares=((6, "0.4"), (9, "0.68"))),
     DemoIndicator("rkxm", "新入库固定资产投资项目", "个", "count", "fagai", "department", "4", "projects",
                   {"family": "ratio", "basis": "annual", "cap": "1"}, "10", decimals=0, profile="lumpy"),
     DemoIndicator("shelin", "社会消费品零售总额", "万元", "cumulative", "tongji", "statistics", "5", "economy",

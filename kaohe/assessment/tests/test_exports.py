@@ -34,7 +34,9 @@ class ExportTests(WorldTestCase):
         self.scheme = Scheme.objects.get(year=DEMO_YEAR)
         self.grid = selectors.grid(scheme=self.scheme, month=DEMO_MONTH)
         self.indicators = [c.code for c in self.grid.columns]
-        self.tail = 2 + 5 * len(self.indicators)  # first column after the indicators (1-based): 加分
+        # Five columns per indicator, six where some township is measured against a 分期目标 stage (完成阶段目标%).
+        self.spans = [6 if self.grid.figures[c].staged else 5 for c in self.indicators]
+        self.tail = 2 + sum(self.spans)  # first column after the indicators (1-based): 加分
 
     def export(self, role: str = "district_leader", query: str = "") -> tuple[Any, Any]:
         response = self.client_for(role).get(URL + query)
@@ -53,12 +55,15 @@ class ExportTests(WorldTestCase):
         return found
 
     def column(self, indicator: str, part: int) -> int:
-        """1-based column of an indicator's part: 0 目标, 1 1-N月累计, 2 完成%, 3 序时差, 4 得分(名次)."""
-        return 2 + 5 * self.indicators.index(indicator) + part
+        """1-based column of an indicator's part: 0 目标, 1 1-N月累计, 2 完成%, 3 序时差, 4 得分(名次) (a staged
+        indicator has 完成阶段目标% after 完成%)."""
+        i = self.indicators.index(indicator)
+        staged = self.spans[i] == 6
+        return 2 + sum(self.spans[:i]) + part + (1 if staged and part >= 3 else 0)
 
     def test_the_layout_is_the_pages(self) -> None:
         response, sheet = self.export()
-        last = 1 + 5 * len(self.indicators) + 9
+        last = 1 + sum(self.spans) + 9
         merged = {str(r) for r in sheet.merged_cells.ranges}
         letter = openpyxl.utils.get_column_letter
         self.assertIn(f"A1:{letter(last)}1", merged)  # the title
@@ -175,3 +180,19 @@ class ExportTests(WorldTestCase):
         client = self.client_for("district_leader")
         self.assertEqual(client.get(f"/scores/{DEMO_YEAR}/13/export.xlsx").status_code, 404)
         self.assertEqual(client.get(f"/scores/{DEMO_YEAR + 5}/1/export.xlsx").status_code, 404)
+
+
+class StagedExportTests(WorldTestCase):
+    """The demo's 固定资产投资 is handed down by 上半年 and 前三季度: its export has 完成阶段目标% beside 全年完成%."""
+
+    def test_the_demos_staged_indicator_has_its_stage_column(self) -> None:
+        cache.clear()
+        grid = selectors.grid(scheme=Scheme.objects.get(year=DEMO_YEAR), month=DEMO_MONTH)
+        staged = [c.code for c in grid.columns if grid.figures[c.code].staged]
+        self.assertEqual(staged, ["gdzc", "gytz"])
+        response = self.client_for("district_leader").get(URL)
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content))["成绩单"]
+        headers = [sheet.cell(3, c).value for c in range(1, sheet.max_column + 1)]
+        self.assertEqual(headers.count("完成阶段目标%"), 2)
+        at = headers.index("完成阶段目标%")
+        self.assertEqual(headers[at - 1 : at + 2], ["全年完成%", "完成阶段目标%", "序时差"])
