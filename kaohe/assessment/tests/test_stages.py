@@ -23,6 +23,7 @@ from kaohe.collection.tests.factories import SubmissionFactory, ValueFactory, ow
 from kaohe.org.tests.factories import DepartmentFactory, UnitFactory
 from kaohe.schemes.models import Scheme
 from kaohe.schemes.tests.factories import CategoryFactory, IndicatorFactory, SchemeFactory, TargetFactory, published
+from kaohe.test import DEMO_YEAR, WorldTestCase
 
 YEAR = 2086
 
@@ -85,3 +86,19 @@ class StagedTargetsOnTheBoard(TestCase):
         )
         self.assertIsNone(cells["s2"]["stage"])
         self.assertIn("前三季度目标700，完成阶段目标80.00%", cells["s1"]["explanation"])
+
+
+class DemoStages(WorldTestCase):
+    def test_kaohe_score_json_on_the_demos_july_carries_the_stage(self) -> None:
+        out = io.StringIO()
+        call_command("score", "--period", f"{DEMO_YEAR}-07", "--json", stdout=out)
+        units = json.loads(out.getvalue())["units"]
+        cells = [c for u in units for c in u["indicators"] if c["code"] == "gdzc" and c["status"] != "no_target"]
+        self.assertTrue(cells)
+        for cell in cells:
+            self.assertEqual(cell["stage"], "前三季度")
+            if cell["actual"] is not None:
+                self.assertEqual(
+                    Decimal(cell["stage_completion"]), Decimal(cell["actual"]) / Decimal(cell["stage_target"])
+                )
+                self.assertIn("前三季度目标", cell["explanation"])
