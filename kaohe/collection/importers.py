@@ -643,7 +643,6 @@ def _write_orm(writes: _Writes, *, names: Mapping[int, str]) -> None:
 # and before/after states computed by the server (the JSON keys and texts are those of services._value_state).
 # A Django bulk_create costs ~30 µs a row in Python alone: 160,000 rows would be far beyond the 5 s goal.
 FAST_VENDORS = frozenset({"postgresql"})
-PG_TABLES = ("collection_value", "core_changelog", "collection_submission", "org_unit", "schemes_indicator")
 PG_SQL = {
     "table": """
         DROP TABLE IF EXISTS pg_temp.kaohe_import_rows;
@@ -735,8 +734,6 @@ def _summary(report: ImportReport, **extra: object) -> dict[str, Any]:
 # --- annual targets -------------------------------------------------------------------------------------
 
 
-@engine_checked
-@transaction.atomic
 @dataclass(frozen=True)
 class _TargetCells:
     amount: Decimal
@@ -816,6 +813,8 @@ def _target_cells(
     return _TargetCells(amount, stretch, clean)
 
 
+@engine_checked
+@transaction.atomic
 def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) -> ImportReport:
     """Validate a targets grid in full, then set every changed target through `schemes.services` (draft only).
 

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
@@ -403,10 +403,18 @@ def ledger_template(ledger: Ledger) -> bytes:
 # --- reading: the import -----------------------------------------------------------------------------------------
 
 
-class SheetCounts:
-    """Rows added, changed and left unchanged per sheet, for an import's report (and its page's table)."""
+@dataclass(kw_only=True)
+class SheetReport(xlsx.CellReport):
+    """What a many-sheet import did or, in a dry run, would do: rows added, changed and left unchanged per sheet,
+    or every refused cell; the page and the command print it. Each import says its own `summary`."""
 
-    counts: dict[str, Counter[str]]
+    filename: str
+    dry_run: bool
+    ok: bool = True
+    message: str = ""
+    problems: list[CellProblem] = field(default_factory=list)
+    total_problems: int = 0
+    counts: dict[str, Counter[str]] = field(default_factory=dict)  # sheet → added / changed / unchanged
 
     def count(self, what: str) -> int:
         return sum(c[what] for c in self.counts.values())
@@ -418,19 +426,17 @@ class SheetCounts:
     def by_sheet(self) -> list[tuple[str, int, int, int]]:
         return [(n, c["added"], c["changed"], c["unchanged"]) for n, c in self.counts.items()]
 
+    def refuse(self, message: str, problems: Sequence[CellProblem] = (), total: int | None = None) -> Self:
+        """The report of a refused file: the headline, the first MAX_PROBLEMS cells, how many there were."""
+        self.ok, self.message = False, message
+        self.problems, self.total_problems = list(problems[:MAX_PROBLEMS]), len(problems) if total is None else total
+        self.counts = {}
+        return self
 
-@dataclass
-class LedgerReport(SheetCounts, xlsx.CellReport):
-    """What an import did or, in a dry run, would do; the page and the command print it."""
 
+@dataclass(kw_only=True)
+class LedgerReport(SheetReport):
     ledger: Ledger
-    filename: str
-    dry_run: bool
-    ok: bool = True
-    message: str = ""
-    problems: list[CellProblem] = field(default_factory=list)
-    total_problems: int = 0
-    counts: dict[str, Counter[str]] = field(default_factory=dict)  # sheet → added / changed / unchanged
 
     @property
     def summary(self) -> str:
@@ -467,7 +473,7 @@ def read_table(
     """The rows under a sheet's header row (found in the first rows by the `key` header), each with its cells by
     field. A header that is none of `columns` is refused unless `extra` names a field for it (columns that
     depend on the data, such as one weight column per group); missing required columns are refused too."""
-    at = _header_row(data, key)
+    at = header_row(data, key)
     before = len(problems)
     by_header = {c.header: c for c in columns}
     found: dict[str, int] = {}
@@ -500,7 +506,8 @@ def read_table(
     return rows
 
 
-def _header_row(data: xlsx.SheetData, key: str) -> int:
+def header_row(data: xlsx.SheetData, key: str) -> int:
+    """The Excel row of a sheet's headers: the first of its first rows with a cell `key` (a trailing * ignored)."""
     for number, values in data.iter_rows():
         if number > HEADER_SEARCH_ROWS:
             break
@@ -653,7 +660,7 @@ def ledger_import(*, ledger: Ledger, data: bytes, filename: str, by: User, dry_r
     """Check and import a ledger workbook, all or nothing; never raises for a bad file, reports instead."""
     report = LedgerReport(ledger=ledger, filename=filename, dry_run=dry_run)
     if not by.has_kaohe_perm(ledger.permission):
-        return _refused(report, NOT_ALLOWED.format(user=by.username, title=ledger.title), [], 0)
+        return report.refuse(NOT_ALLOWED.format(user=by.username, title=ledger.title))
     job = _Import(ledger, by, f"导入{ledger.title}台账：{filename}")
     try:
         workbook = xlsx.read_workbook(data, filename=filename)
@@ -664,17 +671,17 @@ def ledger_import(*, ledger: Ledger, data: bytes, filename: str, by: User, dry_r
             if job.problems or dry_run:
                 transaction.set_rollback(True)
     except xlsx.XlsxRejected as exc:
-        return _refused(report, exc.message, list(exc.problems), exc.total_problems)
+        return report.refuse(exc.message, exc.problems, exc.total_problems)
     except ApplicationError as exc:
-        return _refused(report, exc.message, job.problems, len(job.problems))
+        return report.refuse(exc.message, job.problems)
     except DatabaseError:
         logger.exception("Ledger import %s of %r by %s failed in the database", ledger.name, filename, by.username)
-        return _refused(report, DB_FAILED, [], 0)
+        return report.refuse(DB_FAILED)
     report.counts = job.counts
     if job.problems:
         problems = sorted(job.problems, key=lambda p: (_sheet_order(ledger, p.sheet), p.row, p.column))
         message = f"有 {len(problems)} 处错误，整份文件未导入（没有写入任何数据）。请修改后重新上传。"
-        return _refused(report, message, problems, len(problems))
+        return report.refuse(message, problems)
     return report
 
 
@@ -684,10 +691,3 @@ def _parent_key(value: Any) -> str | None:
 
 def _sheet_order(ledger: Ledger, name: str) -> int:
     return next((i for i, s in enumerate(ledger.sheets) if s.name == name), len(ledger.sheets))
-
-
-def _refused(report: LedgerReport, message: str, problems: list[CellProblem], total: int) -> LedgerReport:
-    report.ok, report.message = False, message
-    report.problems, report.total_problems = problems[:MAX_PROBLEMS], total
-    report.counts = {}
-    return report

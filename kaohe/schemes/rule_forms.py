@@ -36,11 +36,11 @@ from kaohe.scoring import (
     YearData,
     fmt_pct,
     fmt_points,
+    grade_error_at,
     grade_fields,
     grade_from_fields,
     needs_target,
     rule_error_at,
-    rule_family,
     rule_fields,
     rule_from_dict,
     rule_from_fields,
@@ -278,11 +278,8 @@ class GradeRuleForm(_ItemsForm):
         try:
             self.grade_rule = grade_from_fields(scalars, steps)
         except RuleError as exc:
-            name: str | None = exc.field
-            if "[" in exc.field:
-                index = int(exc.field.split("[", 1)[1].split("]", 1)[0])
-                key = exc.field.rsplit(".", 1)[-1] if "." in exc.field else "grade"
-                name = f"item-{index}-{key}"
+            index, key = grade_error_at(exc.field)
+            name = f"item-{index}-{key}" if index is not None else key
             at = name if name in self.fields else None
             self.add_error(at, exc.message.removeprefix(f"{exc.field}：") if at else f"等次规则有误：{exc.message}")
         return cleaned
@@ -383,10 +380,3 @@ def combo_parts(form: RuleForm) -> list[str]:
         if value:
             codes.append(str(value))
     return codes
-
-
-def family_of(name: str) -> Family | None:
-    try:
-        return rule_family(name)
-    except RuleError:
-        return None

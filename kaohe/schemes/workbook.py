@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -35,11 +35,12 @@ from kaohe.core.ledger import (
     LedgerColumn,
     Months,
     Number,
-    SheetCounts,
+    SheetReport,
     TableRow,
     Text,
     YesNo,
     cell_text,
+    header_row,
     parse_row,
     read_table,
     xlsx_columns,
@@ -56,6 +57,7 @@ from kaohe.scoring import (
     Param,
     ParamType,
     RuleError,
+    grade_error_at,
     grade_fields,
     grade_from_fields,
     grade_rule_from_dict,
@@ -80,7 +82,6 @@ CURVE_SHEET, ITEMS_SHEET, HELP_SHEET = "分月计划", "加扣分项", "填写�
 RULE_SHEET = "计分·{label}"
 GROUP_WEIGHT = "分值：{group}"  # one column per group; blank: the group is scored with 分值
 NOT_SCORED = "不计分"
-MAX_PROBLEMS = 200
 NOT_ALLOWED = "用户“{user}”没有导入考核方案的权限。"
 PUBLISHED = "{year}年考核方案已发布，不能导入。如需修改，请先在方案页“退回修改”。"
 DB_FAILED = "导入时数据库出错，已全部回滚，没有写入任何数据。请稍后重试；如仍失败，请联系系统管理员。"
@@ -408,18 +409,9 @@ class Planned:
     columns: dict[str, int]
 
 
-@dataclass
-class SchemeReport(SheetCounts, xlsx.CellReport):
-    """What an import did or, in a dry run, would do; the page and the command print it."""
-
+@dataclass(kw_only=True)
+class SchemeReport(SheetReport):
     year: int
-    filename: str
-    dry_run: bool
-    ok: bool = True
-    message: str = ""
-    problems: list[CellProblem] = field(default_factory=list)
-    total_problems: int = 0
-    counts: dict[str, Counter[str]] = field(default_factory=dict)  # sheet → added / changed / unchanged
     created: bool = False
 
     @property
@@ -517,7 +509,7 @@ class _Reader:
             items = [({p.key: p.from_display(v.get(p.key)) for p in GRADE_ITEM.fields}, row) for row, v in steps]
             return grade_from_fields(scalars, [i for i, _ in items])
         except RuleError as exc:
-            index, key = rule_error_at_grade(exc.field)
+            index, key = grade_error_at(exc.field)
             if index is not None and index < len(steps):
                 row = steps[index][0]
                 column = row.columns.get(key or "grade", 1)
@@ -545,7 +537,9 @@ class _Reader:
         for name, column in columns_found.items():
             if name.startswith("unknown-group:"):
                 group = name.removeprefix("unknown-group:")
-                self.problem(INDICATORS_SHEET, _header_at(data), column, f"找不到名称或编码为“{group}”的考核分组")
+                self.problem(
+                    INDICATORS_SHEET, header_row(data, "编码"), column, f"找不到名称或编码为“{group}”的考核分组"
+                )
         return planned
 
     def curves(self, indicators: dict[str, Planned]) -> None:
@@ -657,22 +651,6 @@ class _Reader:
                 message = f"“{rule_sheet_name(fam)}”工作表中没有该指标的参数：{exc.message}"
                 self.problem(INDICATORS_SHEET, p.row, p.columns.get("rule", p.columns["code"]), message)
                 p.values["_skip"] = True
-
-
-def rule_error_at_grade(field_name: str) -> tuple[int | None, str | None]:
-    """Where a grade rule's RuleError lies: (step index, column field) or (None, settings key)."""
-    if "[" in field_name:
-        _, _, rest = field_name.partition("[")
-        index, _, key = rest.partition("]")
-        return int(index), (key.lstrip(".") or None)
-    return None, field_name
-
-
-def _header_at(data: xlsx.SheetData) -> int:
-    for number, values in data.iter_rows():
-        if any(cell_text(v).rstrip("*") == "编码" for v in values):
-            return number
-    return 1
 
 
 class _Writer:
@@ -892,7 +870,7 @@ def scheme_import(*, data: bytes, filename: str, year: int, by: User, dry_run: b
     """Check and import a scheme workbook into `year`, all or nothing; never raises for a bad file, reports."""
     report = SchemeReport(year=year, filename=filename, dry_run=dry_run)
     if not by.has_kaohe_perm("scheme.manage"):
-        return _refused(report, NOT_ALLOWED.format(user=by.username), [])
+        return report.refuse(NOT_ALLOWED.format(user=by.username))
     try:
         workbook = xlsx.read_workbook(data, filename=filename)
         reader = _Reader(workbook)
@@ -917,12 +895,12 @@ def scheme_import(*, data: bytes, filename: str, year: int, by: User, dry_run: b
             if reader.problems or dry_run:
                 transaction.set_rollback(True)
     except xlsx.XlsxRejected as exc:
-        return _refused(report, exc.message, list(exc.problems), exc.total_problems)
+        return report.refuse(exc.message, exc.problems, exc.total_problems)
     except ApplicationError as exc:
-        return _refused(report, exc.message, [])
+        return report.refuse(exc.message)
     except DatabaseError:
         logger.exception("Scheme import of %r into %s by %s failed in the database", filename, year, by.username)
-        return _refused(report, DB_FAILED, [])
+        return report.refuse(DB_FAILED)
     if reader.problems:
         order = [SETTINGS_SHEET, GRADES_SHEET, CATEGORIES_SHEET, INDICATORS_SHEET, CURVE_SHEET]
         order += [rule_sheet_name(f) for f in FAMILIES] + [ITEMS_SHEET]
@@ -930,7 +908,7 @@ def scheme_import(*, data: bytes, filename: str, year: int, by: User, dry_run: b
             reader.problems, key=lambda p: (order.index(p.sheet) if p.sheet in order else 99, p.row, p.column)
         )
         message = f"有 {len(problems)} 处错误，整份文件未导入（没有写入任何数据）。请修改后重新上传。"
-        return _refused(report, message, problems)
+        return report.refuse(message, problems)
     report.counts, report.created = writer.counts, writer.created
     return report
 
@@ -948,10 +926,3 @@ def _engine_check(pending: Any, reader: _Reader, indicators: dict[str, Planned])
             reader.problems.append(CellProblem(INDICATORS_SHEET, found.row, column, message.rstrip("。")))
         else:
             reader.problems.append(CellProblem(SETTINGS_SHEET, 1, 1, message.rstrip("。")))
-
-
-def _refused(report: SchemeReport, message: str, problems: list[CellProblem], total: int | None = None) -> SchemeReport:
-    report.ok, report.message = False, message
-    report.problems, report.total_problems = problems[:MAX_PROBLEMS], len(problems) if total is None else total
-    report.counts = {}
-    return report

@@ -63,6 +63,7 @@ def status_text(
     assert completion is not None and schedule is not None and gap_pp is not None
     # A combo has no single actual or target: its completion is the share-weighted mix of its parts.
     head = "按权重合计" if actual is None or target is None else f"1-{month}月累计{num(actual)}，目标{num(target)}，"
+    head += f"完成{fmt_pct(completion)}，"
     if stage is not None:
         # The amount this month is measured against: the stage's target (or, interpolated, the amount due by now).
         stage_month, due, against, interpolated = stage
@@ -71,9 +72,5 @@ def status_text(
             if interpolated
             else f"{stage_label(stage_month)}目标{num(due, 2)}"
         )
-        head += f"完成{fmt_pct(completion)}，{measured}，完成阶段目标{fmt_pct(against)}，"
-        return f"{head}序时{fmt_pct(schedule)}，{'快' if gap_pp >= 0 else '慢'}{_pp(gap_pp)}，{status.label}"
-    return (
-        f"{head}完成{fmt_pct(completion)}，"
-        f"序时{fmt_pct(schedule)}，{'快' if gap_pp >= 0 else '慢'}{_pp(gap_pp)}，{status.label}"
-    )
+        head += f"{measured}，完成阶段目标{fmt_pct(against)}，"
+    return f"{head}序时{fmt_pct(schedule)}，{'快' if gap_pp >= 0 else '慢'}{_pp(gap_pp)}，{status.label}"

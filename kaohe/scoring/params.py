@@ -458,6 +458,15 @@ GRADE_ITEM = Item(
 )  # fmt: skip
 
 
+def grade_error_at(field: str) -> tuple[int | None, str | None]:
+    """Where a grade rule's RuleError lies: (step index, GRADE_ITEM field key) for "bands[1].min", "shares[0]";
+    (None, GRADE_PARAMS key) for "else", "method"."""
+    match = _PATH.match(field)
+    if match is None:
+        return None, field or None
+    return int(match["index"]), match["field"] or "grade"
+
+
 def grade_fields(stored: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A stored grade rule as its scalar parameters and its steps (stored-form values, defaults filled in)."""
     rule = grade_rule_from_dict(stored)

@@ -58,10 +58,9 @@ def test_the_admin_changes_a_rule_to_bands_through_the_form(browser: Browser, si
 
     exported = output_dir / "scheme-after-rule-change.xlsx"
     call_command("scheme", "export", "--year", str(YEAR), str(exported))
-    bands = [row for row in read_back(exported.read_bytes())["计分·分档计分"] if row and row[0] == "ind0"]
+    sheets = read_back(exported.read_bytes())
+    bands = [row for row in sheets["计分·分档计分"] if row and row[0] == "ind0"]
     assert [(row[4], row[5]) for row in bands] == [("100", "60"), ("80", "45")]
-    assert (
-        read_back(exported.read_bytes())["指标"][1][read_back(exported.read_bytes())["指标"][0].index("计分方法")]
-        == "分档计分"
-    )
+    indicators = sheets["指标"]
+    assert indicators[1][indicators[0].index("计分方法")] == "分档计分"
     assert visit.foreign == []
