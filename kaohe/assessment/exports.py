@@ -70,7 +70,7 @@ def _cells(column: BoardColumn, figures: Figures, u: int) -> list[WriteValue | C
             Cell(None, none),
             Cell(None, none),
         ]
-    if status is S.NO_TARGET:
+    if status is S.NO_TARGET and figures.actual[u] is None:
         return [Cell("-", none), Cell("-", none), Cell("-", none), *extra, Cell("-", none), Cell("无任务", none)]
     actual = figures.actual[u]
     value = column.kind in ("growth", "ratio")
@@ -90,7 +90,9 @@ def _cells(column: BoardColumn, figures: Figures, u: int) -> list[WriteValue | C
     return [
         *cells,
         Cell("-" if gap is None else Decimal(gap).scaleb(-2), _status(status, GAP, align="right")),
-        Cell(Decimal(figures.points[u]).scaleb(-2), CellFormat(num_format=points)),
+        Cell(Decimal(figures.points[u]).scaleb(-2), CellFormat(num_format=points))
+        if figures.has_points(u)
+        else Cell("无任务", none),  # 无任务 with a figure (增速, counts): the figure shows, there are no points
     ]
 
 

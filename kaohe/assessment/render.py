@@ -131,7 +131,6 @@ SORT_FIELDS = {"rank": "rank", "unit": "sort_order", "total": "total", "bonus": 
                "group_rank": "group_rank"}  # fmt: skip
 POINTS = "pts-"  # pts-<indicator code>: that indicator's points
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")  # an indicator code (org.models.code_validator)
-UNSCORED = frozenset({Status.NOT_EVALUATED, Status.NO_TARGET})  # cells that show no points: last in either order
 ARIA_SORT = {"asc": "ascending", "desc": "descending"}
 
 
@@ -181,13 +180,13 @@ def _sort_value(grid: Grid, sort: str) -> Callable[[Line], int | None]:
     """What a line is sorted by; None for an indicator's cell that shows no points."""
     if sort.startswith(POINTS):
         figures = grid.figures[sort[len(POINTS) :]]
-        return lambda line: None if figures.status[line.index] in UNSCORED else figures.points[line.index]
+        return lambda line: figures.points[line.index] if figures.has_points(line.index) else None
     return attrgetter(SORT_FIELDS[sort])
 
 
 def sort_lines(grid: Grid, lines: list[Line], view: View) -> list[Line]:
-    """`lines` in the view's order; ties by rank, then the units' order, and a cell without points (本期不考核, 无任务)
-    last whichever the order (sorted stably from the tie order: `reverse` keeps equal keys in place)."""
+    """`lines` in the view's order; ties by rank, then the units' order, and a cell without points (本期不考核, 无任务
+    unless a target-free rule scored it) last whichever the order (sorted stably from the tie order: `reverse` keeps equal keys in place)."""
     if view.is_default_order:
         return lines  # the grid's order: rank, then the units' order
     value = _sort_value(grid, view.sort)
@@ -338,16 +337,24 @@ def _column(
             cells.append(NOT_EVALUATED)
             items.append("")
             continue
+        scored = f.has_points(u)
         items.append(
             f'<li class="d-flex"><span class="me-auto">{name}</span><span class="{STATUS_CLASSES[st]} px-1">'
             f'{shown[k]}</span><a class="ms-2" '
-            f'href="{links.explain[0]}{unit}{explain}{query}">{points[k]}分</a></li>'
+            f'href="{links.explain[0]}{unit}{explain}{query}">{points[k] + "分" if scored else "无任务"}</a></li>'
         )
-        if st is Status.NO_TARGET:
+        if st is Status.NO_TARGET and f.actual[u] is None:
             cells.append(NO_TARGET)
             continue
         judged, gap_open = STATUS_TAGS[st]
         rank = f.rank[u]
+        if not scored:  # 无任务 with a figure (增速, counts): the figure shows, there are no points
+            cells.append(
+                f'<td class="text-end kh-none">-</td><td class="text-end"><a class="kh-fig" '
+                f'href="{links.history[0]}{unit}{history}" title="查看数据来源与修改记录">{actual[k]}</a></td>'
+                f'{judged}{shown[k]}</td>{gap_open}-</td><td class="kh-none" data-sort="-1">无任务</td>'
+            )
+            continue
         cells.append(
             f'<td class="text-end">{fmt_amount(f.target[u])}</td><td class="text-end"><a class="kh-fig" '
             f'href="{links.history[0]}{unit}{history}" title="查看数据来源与修改记录">'

@@ -46,6 +46,7 @@ from kaohe.scoring import (
     VetoEffect,
     YearArrays,
     YearData,
+    needs_target,
     schedule_fraction,
     score_month,
     score_year,
@@ -304,7 +305,7 @@ class Line:
     score_on_schedule: bool
     rank: int
     group_rank: int
-    rank_change: int | None  # places gained since last month; None in month 1
+    rank_change: int | None  # places gained since last month; None when last month had no figures
     on_schedule_count: int
     evaluated_count: int
     grade: str | None
@@ -325,6 +326,15 @@ class Figures:
     # 分期目标: the stage month N falls in, and 完成阶段目标 in hundredths of a percent; None without stages.
     stage: list[int | None] = field(default_factory=list)
     stage_completion: list[int | None] = field(default_factory=list)
+    # 无任务 yet scored: a target-free rule (per_item, per_event, share_of_total …) scores the figure itself.
+    scored_free: list[bool] = field(default_factory=list)
+
+    def has_points(self, u: int) -> bool:
+        """The cell shows points: judged or 未报 as usual, or 无任务 scored by a rule that needs no target."""
+        status = self.status[u]
+        if status is Status.NO_TARGET:
+            return bool(self.scored_free) and self.scored_free[u]
+        return status is not Status.NOT_EVALUATED
 
     @property
     def staged(self) -> bool:
@@ -402,7 +412,9 @@ def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
     for veto in arrays.vetoes:
         if veto.approved and veto.month <= month:
             vetoes.setdefault(veto.unit, set()).add(veto.effect)
-    previous = scores.rank[scores.month_index(month - 1)].tolist() if month > 1 else None
+    # Against last month's ranks only when last month had figures (year.rank_change says the same).
+    compared = month > 1 and scores.has_figures(month - 1)
+    previous = scores.rank[scores.month_index(month - 1)].tolist() if compared else None
     per_unit = zip(
         *(
             c[k].tolist()
@@ -446,6 +458,8 @@ def _figures(
     target = [t if has else None for t, has in zip(a.targets[i].tolist(), a.has_target[i].tolist(), strict=True)]
     actual = [v if rep else None for v, rep in zip(a.values[i, k].tolist(), a.reported[i, k].tolist(), strict=True)]
     combo = spec.rule if isinstance(spec.rule, ComboRule) else None
+    free = not combo and not needs_target(spec.rule)
+    scored_free = [free and st is Status.NO_TARGET and v is not None for st, v in zip(status, actual, strict=True)]
     parts = [loaded.arrays.indicators.index(part.indicator) for part in combo.parts] if combo else [i]
     special = {u for (j, u) in (*a.stages, *a.changes) if j in parts}
     for u in special:
@@ -508,6 +522,7 @@ def _figures(
         ranks[i, k].tolist(),
         stage,
         stage_completion,
+        scored_free,
     )
 
 

@@ -562,6 +562,7 @@ def _convert(value: float | CellValue, sheet: str, row: int, column: int) -> Cel
 # Text starting with these is a formula to Excel, LibreOffice or a CSV consumer (OWASP CSV injection);
 # the full-width forms because Chinese IMEs produce them and some tools normalise them to ASCII.
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0", "＝", "＋", "－", "＠")
+_LONE_DASHES = frozenset({"-", "－"})
 
 
 def escape_text(value: str) -> str:
@@ -569,7 +570,9 @@ def escape_text(value: str) -> str:
     are written as numbers and never pass through here.
 
     Text that is already apostrophes plus such a prefix ("'=x") gets one more, so unescape_text can undo
-    exactly what this did."""
+    exactly what this did. A dash alone ("-", what a table prints for "none") is no formula and stays as it is."""
+    if value in _LONE_DASHES:
+        return value
     return "'" + value if value.lstrip("'").startswith(_FORMULA_PREFIXES) else value
 
 

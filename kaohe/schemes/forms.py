@@ -283,13 +283,18 @@ class IndicatorForm(forms.Form):
         help_text="本指标是另一指标的组成部分时选择（其值不得大于总量）。",
     )  # fmt: skip
     requires_evidence = forms.BooleanField(label="须上传佐证材料", required=False)
-    decimal_places = forms.IntegerField(label="小数位数", min_value=0, max_value=4, initial=2)
+    decimal_places = forms.IntegerField(
+        label="小数位数", min_value=0, max_value=4, initial=2, help_text="填报与成绩单显示数值的小数位数。"
+    )
+    rate_places = forms.IntegerField(
+        label="完成率小数位数", min_value=0, max_value=4, initial=2, help_text="成绩单上完成%、序时差显示的小数位数。"
+    )
     sort_order = forms.IntegerField(label="排序", min_value=0, initial=0)
 
     MODEL_FIELDS = (
         "code", "name", "category", "unit", "kind", "direction", "owner", "source", "frequency", "weight",
         "plan_curve", "stage_months", "interpolate_stages", "counts_for_schedule", "part_of", "requires_evidence",
-        "decimal_places", "sort_order",
+        "decimal_places", "rate_places", "sort_order",
     )  # fmt: skip
 
     def __init__(

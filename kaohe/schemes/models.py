@@ -148,7 +148,13 @@ class Indicator(BaseModel):
         help_text="本指标是另一指标的组成部分时（如工业投资属于固定资产投资），其值不得大于总量。",
     )  # fmt: skip
     requires_evidence = models.BooleanField("须上传佐证材料", default=False)
+    # Figures are entered and shown with `decimal_places`; 完成%, 序时差 and 完成阶段目标% are shown with `rate_places`
+    # (published tables print 84,000 万元 and 90.8%): both rounded half-up once from the exact value.
     decimal_places = models.PositiveSmallIntegerField("小数位数", default=2, validators=[MaxValueValidator(4)])
+    rate_places = models.PositiveSmallIntegerField(
+        "完成率小数位数", default=2, validators=[MaxValueValidator(4)],
+        help_text="成绩单上完成%、序时差（个百分点）、完成阶段目标%显示的小数位数。",
+    )  # fmt: skip
     sort_order = models.PositiveIntegerField("排序", default=0)
 
     objects = IndicatorQuerySet.as_manager()

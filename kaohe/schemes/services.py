@@ -53,7 +53,7 @@ def points(value: Decimal) -> str:
 INDICATOR_FIELDS = (
     "code", "name", "unit", "kind", "direction", "owner", "source", "frequency", "plan_curve", "stage_months",
     "interpolate_stages", "counts_for_schedule", "rule", "weight", "part_of", "requires_evidence",
-    "decimal_places", "category",
+    "decimal_places", "rate_places", "category",
 )  # fmt: skip
 
 

@@ -184,7 +184,8 @@ INDICATOR_COLUMNS: tuple[LedgerColumn, ...] = (
     LedgerColumn("分期目标按月插值", "interpolate_stages", YesNo(False), help="否：分期目标按阶段取值"),
     LedgerColumn("所属总量指标编码", "part_of", Text(32), help="本指标是另一指标的组成部分时填总量指标的编码"),
     LedgerColumn("须上传佐证材料", "requires_evidence", YesNo(False)),
-    LedgerColumn("小数位数", "decimal_places", Integer(0, 4, default=2)),
+    LedgerColumn("小数位数", "decimal_places", Integer(0, 4, default=2), help="填报与成绩单显示数值的小数位数"),
+    LedgerColumn("完成率小数位数", "rate_places", Integer(0, 4, default=2), help="成绩单上完成%、序时差显示的小数位数"),
     LedgerColumn("排序", "sort_order", Integer(), help="小的在前"),
 )
 MONTH_PERCENT = Number(places=4, positive=True, maximum=Decimal(100))
@@ -236,7 +237,7 @@ def indicator_values(ind: Indicator, groups: Sequence[UnitGroup]) -> dict[str, A
         "counts_for_schedule": ind.counts_for_schedule, "interpolate_stages": ind.interpolate_stages,
         "stage_months": list(ind.stage_months or []),
         "part_of": ind.part_of.code if ind.part_of else "", "requires_evidence": ind.requires_evidence,
-        "decimal_places": ind.decimal_places, "sort_order": ind.sort_order,
+        "decimal_places": ind.decimal_places, "rate_places": ind.rate_places, "sort_order": ind.sort_order,
         **{f"group:{g.pk}": weights.get(g.pk) for g in groups},
     }  # fmt: skip
 
@@ -788,7 +789,7 @@ class _Writer:
                 "interpolate_stages": v.get("interpolate_stages", False), "part_of": refs["part_of"],
                 "stage_months": v.get("stage_months", []),
                 "requires_evidence": v.get("requires_evidence", False), "decimal_places": v.get("decimal_places", 2),
-                "sort_order": v.get("sort_order", 0),
+                "rate_places": v.get("rate_places", 2), "sort_order": v.get("sort_order", 0),
             }  # fmt: skip
             weights = {g.pk: v[f"group:{g.pk}"] for g in groups if f"group:{g.pk}" in v}
             where: dict[str, tuple[str, int, int]] = {}

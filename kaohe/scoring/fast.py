@@ -134,6 +134,10 @@ class YearScores:
         i = self.arrays.indicators.index(indicator)
         return STATUSES[int(self.status[i, self.month_index(month), self.unit_index(unit)])]
 
+    def has_figures(self, month: int) -> bool:
+        """Some unit reported some figure for month N: a month without any has no ranking worth comparing with."""
+        return bool(self.arrays.reported[:, self.month_index(month), :].any())
+
     @staticmethod
     def cents_to_decimal(cents: int | np.integer) -> Decimal:
         return Decimal(int(cents)).scaleb(-2)

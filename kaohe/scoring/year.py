@@ -45,10 +45,14 @@ class YearResult:
         return int(self.scores.rank[self.scores.month_index(month), self.scores.unit_index(unit)])
 
     def rank_change(self, unit: str, month: int) -> int | None:
-        """Places gained since the previous month (positive = moved up); None in month 1. Needs months N − 1 and
-        N scored (KeyError otherwise): score at least (N − 1, N) for a 成绩单."""
+        """Places gained since the previous month (positive = moved up); None in month 1 and whenever month N − 1
+        has no figure at all (the first month with data: every unit tied last then, and "↓13" would mean nothing).
+        Needs months N − 1 and N scored (KeyError otherwise): score at least (N − 1, N) for a 成绩单."""
         if month == 1:
             self.scores.month_index(month)  # month 1 must still be one scored
+            return None
+        if not self.scores.has_figures(month - 1):
+            self.scores.month_index(month)
             return None
         return self.rank(unit, month - 1) - self.rank(unit, month)
 

@@ -120,7 +120,7 @@ def scheme_fields(scheme: Scheme) -> dict[str, Any]:
             "stage_months": ind.stage_months,
             "rule": None if ind.rule is None else rule_from_dict(ind.rule), "weight": ind.weight,
             "part_of": ind.part_of.code if ind.part_of else None, "requires_evidence": ind.requires_evidence,
-            "decimal_places": ind.decimal_places, "sort_order": ind.sort_order,
+            "decimal_places": ind.decimal_places, "rate_places": ind.rate_places, "sort_order": ind.sort_order,
             "group_weights": {gw.group.code: gw.weight for gw in ind.group_weights.select_related("group")},
         }  # fmt: skip
     return {

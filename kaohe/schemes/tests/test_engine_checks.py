@@ -101,7 +101,7 @@ class RuleThatDoesNotFitItsKind(SmallWorld):
             "direction": "higher", "owner": ind0.owner_id, "source": "statistics", "frequency": "monthly",
             "weight": "0", "rule-family": "combo", "rule-basis": "annual", "rule-cap": "100", "rule-rows": "2",
             "rule-item-0-indicator": "ind0", "rule-item-0-share": "50", "rule-item-1-indicator": "ind1",
-            "rule-item-1-share": "50", "counts_for_schedule": "on", "decimal_places": 2,
+            "rule-item-1-share": "50", "counts_for_schedule": "on", "decimal_places": 2, "rate_places": 2,
             "sort_order": 0,
         }  # fmt: skip
         response = self.client_for(self.admin).post(reverse("schemes:indicator_create", args=[self.year]), data)

@@ -187,7 +187,7 @@ class IndicatorFormTests(SchemeViewTestCase):
             "kind": indicator.kind, "direction": indicator.direction, "owner": indicator.owner_id,
             "source": indicator.source, "frequency": indicator.frequency, "weight": "60",
             "rule-family": "ratio", "rule-basis": "annual", "rule-cap": "120", "counts_for_schedule": "on",
-            "decimal_places": 2,
+            "decimal_places": 2, "rate_places": 2,
             "sort_order": 0,
         }  # fmt: skip
         data.update(overrides)

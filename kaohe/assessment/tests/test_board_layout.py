@@ -1,0 +1,167 @@
+"""The 成绩单 as districts print it, on a small explicit world: three townships in two groups, an investment
+indicator shown with 0 decimals and its rates with 1, a growth rate, and a per-item count without targets.
+
+    甲镇, 乙镇 (平原组), 丙镇 (山区组); figures for 3月 (the first month with data) and 4月.
+    inv 固定资产投资 (万元, 50 分, ratio): targets 10,000 / 20,000 / 84,000; 4月 4,000 / 9,000.5 / 76,313.16
+    zz  规上工业增加值增速 (%, 20 分, 功效系数 among all): targets 8 / 8 / none; 4月 8.4 / 9.0 / 6.5
+    xm  亿元以上项目 (个, 30 分, per_item 10 分一项, 封顶 30): no targets; 4月 2 / 0 / 3
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from decimal import Decimal
+from typing import ClassVar
+
+import openpyxl
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import TestCase
+from django.urls import reverse
+
+from kaohe.accounts.choices import Role
+from kaohe.accounts.models import User
+from kaohe.accounts.tests.factories import UserFactory
+from kaohe.assessment import render, selectors
+from kaohe.assessment.inputs import Mode
+from kaohe.collection import services as collection
+from kaohe.collection.tests.factories import SubmissionFactory, ValueFactory, owner_of
+from kaohe.org.models import Unit
+from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupFactory
+from kaohe.schemes.models import Scheme
+from kaohe.schemes.tests.factories import CategoryFactory, IndicatorFactory, SchemeFactory, TargetFactory, published
+
+YEAR = 2087
+FIGURES = {
+    3: {"inv": ("2000", "5000", "20000"), "zz": ("7.5", "9.1", "6.2"), "xm": ("1", "0", "2")},
+    4: {"inv": ("4000", "9000.5", "76313.16"), "zz": ("8.4", "9.0", "6.5"), "xm": ("2", "0", "3")},
+}
+
+
+class BoardLayoutWorld(TestCase):
+    admin: ClassVar[User]
+    scheme: ClassVar[Scheme]
+    towns: ClassVar[list[Unit]]
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.admin = UserFactory.create(role=Role.DISTRICT_ADMIN)
+        plain = UnitGroupFactory.create(code="plain", name="平原组")
+        hill = UnitGroupFactory.create(code="hill", name="山区组")
+        cls.towns = [
+            UnitFactory.create(code="jia", name="甲镇", group=plain),
+            UnitFactory.create(code="yi", name="乙镇", group=plain),
+            UnitFactory.create(code="bing", name="丙镇", group=hill),
+        ]
+        scheme = SchemeFactory.create(year=YEAR)
+        economy = CategoryFactory.create(scheme=scheme, code="jj", name="经济发展", sort_order=1)
+        projects = CategoryFactory.create(scheme=scheme, code="xmjs", name="项目建设", sort_order=2)
+        dept = DepartmentFactory.create()
+
+        def indicator(code: str, **fields: object) -> object:
+            return IndicatorFactory.create(scheme=scheme, code=code, owner=dept, source="self", **fields)
+
+        inv = indicator(
+            "inv", name="固定资产投资", category=economy, weight=Decimal(50), decimal_places=0, rate_places=1,
+            sort_order=1,
+        )  # fmt: skip
+        zz = indicator(
+            "zz", name="规上工业增加值增速", category=economy, unit="%", kind="growth", weight=Decimal(20),
+            rule={"family": "efficacy"}, decimal_places=1, sort_order=2,
+        )  # fmt: skip
+        indicator(
+            "xm", name="亿元以上项目", category=projects, unit="个", kind="count", weight=Decimal(30),
+            rule={"family": "per_item", "points": "10", "cap": "30"}, decimal_places=0, sort_order=3,
+        )  # fmt: skip
+        for town, amount in zip(cls.towns, (10000, 20000, 84000), strict=True):
+            TargetFactory.create(indicator=inv, unit=town, amount=Decimal(amount))
+        for town in cls.towns[:2]:
+            TargetFactory.create(indicator=zz, unit=town, amount=Decimal(8))
+        cls.scheme = published(scheme)
+        reviewer = UserFactory.create(role=Role.DISTRICT_REVIEWER)
+        indicators = {ind.code: ind for ind in cls.scheme.indicators.all()}
+        for month, figures in FIGURES.items():
+            for u, town in enumerate(cls.towns):
+                submission = SubmissionFactory.create(scheme=cls.scheme, unit=town, month=month)
+                by = owner_of(submission)
+                for code, amounts in figures.items():
+                    ValueFactory.create(
+                        submission=submission, indicator=indicators[code], amount=Decimal(amounts[u]), by=by
+                    )
+                collection.submission_submit(submission=submission, by=by)
+                collection.submission_approve(submission=submission, by=reviewer)
+
+    def setUp(self) -> None:
+        cache.clear()
+        self.client.force_login(self.admin)
+
+    def grid(self, month: int = 4) -> selectors.Grid:
+        return selectors.grid(scheme=self.scheme, month=month, mode=Mode.OFFICIAL)
+
+    def page(self, month: int = 4, query: str = "") -> str:
+        return self.client.get(reverse("assessment:scoreboard", args=[YEAR, month]) + query).content.decode()
+
+    def export(self, month: int = 4) -> openpyxl.worksheet.worksheet.Worksheet:
+        response = self.client.get(reverse("assessment:export", args=[YEAR, month]))
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert sheet is not None
+        return sheet
+
+    def score_json(self, month: int = 4) -> dict[str, object]:
+        out = io.StringIO()
+        call_command("score", "--period", f"{YEAR}-{month:02d}", "--json", stdout=out)
+        found: dict[str, object] = json.loads(out.getvalue())
+        return found
+
+
+class NothingScoredIsHidden(BoardLayoutWorld):
+    def test_a_per_item_cell_without_a_target_shows_its_count_and_points(self) -> None:
+        grid = self.grid()
+        f, bing = grid.figures["xm"], grid.line("bing").index
+        self.assertEqual((f.actual[bing], f.points[bing], f.has_points(bing)), (3 * 10**4, 3000, True))
+        page = self.page()
+        row = re.search(r'<tr data-unit="bing">.*?</tr>', page, re.S)
+        assert row is not None
+        self.assertIn('data-testid="pts-bing-xm">30.00</a>', row.group())
+        self.assertNotIn(">无任务</td>", row.group())  # every cell of 丙镇 carries its points
+        sheet = self.export()
+        headers = [c.value for c in sheet[3]]
+        first = headers.index("1-4月累计", 1 + 5 * 2)  # xm is the third indicator
+        bing_row = next(r for r in sheet.iter_rows(min_row=4) if r[0].value == "丙镇")
+        self.assertEqual(bing_row[first].value, 3)
+        self.assertEqual(bing_row[first + 3].value, 30)
+
+    def test_a_growth_rate_scored_without_a_target_shows_its_figure_and_points(self) -> None:
+        page = self.page()
+        row = re.search(r'<tr data-unit="bing">.*?</tr>', page, re.S)
+        assert row is not None
+        self.assertIn(">6.5</a>", row.group())  # 丙镇's 增速, at the indicator's 1 decimal
+        self.assertIn('data-testid="pts-bing-zz">20.00</a>', row.group())  # alone in its group: the full 20
+
+    def test_sorting_by_a_per_item_column_orders_by_its_points(self) -> None:
+        view = render.View(sort="pts-xm", order="desc")
+        grid = self.grid()
+        ordered = render.sort_lines(grid, grid.lines, view)
+        # The demo's townships, assessed too, have no figure for this year: no points, last either way.
+        self.assertEqual([line.code for line in ordered][:3], ["bing", "jia", "yi"])  # 30, 20, 0
+        ascending = render.sort_lines(grid, grid.lines, render.View(sort="pts-xm", order="asc"))
+        self.assertEqual([line.code for line in ascending][:3], ["yi", "jia", "bing"])
+
+
+class RankChange(BoardLayoutWorld):
+    def test_the_first_month_with_figures_shows_no_rank_change(self) -> None:
+        self.assertEqual({line.rank_change for line in self.grid(3).lines}, {None})
+        units = self.score_json(3)["units"]
+        assert isinstance(units, list)
+        self.assertEqual({u["rank_change"] for u in units}, {None})
+        page = self.page(3)
+        self.assertNotIn("↓", page)
+        self.assertNotIn("↑", page)
+
+    def test_the_next_month_compares_with_it(self) -> None:
+        changes = {line.code: line.rank_change for line in self.grid(4).lines}
+        self.assertNotIn(None, changes.values())
+        three = {line.code: line.rank for line in self.grid(3).lines}
+        self.assertEqual(changes, {line.code: three[line.code] - line.rank for line in self.grid(4).lines})
