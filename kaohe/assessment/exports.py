@@ -39,10 +39,27 @@ COLOURS = {
     S.NO_TARGET: ("#FAFAFA", "#999999"),
     S.NOT_EVALUATED: ("#FAFAFA", "#999999"),
 }
-AMOUNT = "#,##0.00"
-PERCENT = "0.00%"
-GAP = "+0.00;-0.00;0.00"
 POINTS = "0.00"
+
+
+def _digits(places: int) -> str:
+    return "0" + ("." + "0" * places if places else "")
+
+
+def amount_format(places: int) -> str:
+    """An indicator's figures at its 小数位数: "#,##0" at 0, "#,##0.00" at 2."""
+    return "#,##" + _digits(places)
+
+
+def percent_format(places: int) -> str:
+    return _digits(places) + "%"
+
+
+def gap_format(places: int) -> str:
+    digits = _digits(places)
+    return f"+{digits};-{digits};{digits}"
+
+
 LEGEND = (("达序时", S.ON_SCHEDULE), ("欠序时", S.BEHIND), ("已完成全年", S.COMPLETED), ("未报", S.NOT_REPORTED),
           ("无任务 -", S.NO_TARGET))  # fmt: skip
 
@@ -52,9 +69,9 @@ def _status(status: S, num_format: str | None = None, *, align: str | None = Non
     return CellFormat(fill=fill, font_color=font, num_format=num_format, align=align)
 
 
-def _shown(x: int | None) -> Decimal | str:
-    """A × 10^4 target or figure rounded half-up to the 2 decimals the page shows; "-" when there is none."""
-    return "-" if x is None else round_half_up(Decimal(x).scaleb(-4), 2)
+def _shown(x: int | None, places: int) -> Decimal | str:
+    """A × 10^4 target or figure rounded half-up to the decimals the page shows; "-" when there is none."""
+    return "-" if x is None else round_half_up(Decimal(x).scaleb(-4), places)
 
 
 def _cells(column: BoardColumn, figures: Figures, u: int) -> list[WriteValue | Cell]:
@@ -74,22 +91,26 @@ def _cells(column: BoardColumn, figures: Figures, u: int) -> list[WriteValue | C
         return [Cell("-", none), Cell("-", none), Cell("-", none), *extra, Cell("-", none), Cell("无任务", none)]
     actual = figures.actual[u]
     value = column.kind in ("growth", "ratio")
+    places, rate = column.places, column.rate_places
     completion = figures.completion[u]
-    shown = _shown(actual) if value else "-" if completion is None else Decimal(completion).scaleb(-4)
+    shown = _shown(actual, places) if value else "-" if completion is None else Decimal(completion).scaleb(-2 - rate)
     gap = figures.gap[u]
     rank = figures.rank[u]
     points = f'{POINTS}"({rank})"' if rank else POINTS  # the rank beside the points, as the page shows it
+    percent = percent_format(rate)
     cells: list[WriteValue | Cell] = [
-        _shown(figures.target[u]),
-        "未报" if actual is None else _shown(actual),
-        Cell(shown, _status(status, AMOUNT if value else PERCENT, align="right")),
+        _shown(figures.target[u], places),
+        "未报" if actual is None else _shown(actual, places),
+        Cell(shown, _status(status, amount_format(places) if value else percent, align="right")),
     ]
     if figures.staged:  # 完成阶段目标% beside the annual 完成%, as published tables print them
         stage = figures.stage_completion[u]
-        cells.append(Cell("-" if stage is None else Decimal(stage).scaleb(-4), _status(status, PERCENT, align="right")))
+        cells.append(
+            Cell("-" if stage is None else Decimal(stage).scaleb(-2 - rate), _status(status, percent, align="right"))
+        )
     return [
         *cells,
-        Cell("-" if gap is None else Decimal(gap).scaleb(-2), _status(status, GAP, align="right")),
+        Cell("-" if gap is None else Decimal(gap).scaleb(-rate), _status(status, gap_format(rate), align="right")),
         Cell(Decimal(figures.points[u]).scaleb(-2), CellFormat(num_format=points))
         if figures.has_points(u)
         else Cell("无任务", none),  # 无任务 with a figure (增速, counts): the figure shows, there are no points
@@ -132,8 +153,8 @@ def scoreboard_sheet(grid: Grid, lines: list[Line], *, group: str = "") -> Sheet
         value = c.kind in ("growth", "ratio")
         staged = grid.figures[c.code].staged
         columns += [
-            Column("目标", width=11, num_format=AMOUNT),
-            Column(f"1-{grid.month}月累计", width=11, num_format=AMOUNT),
+            Column("目标", width=11, num_format=amount_format(c.places)),
+            Column(f"1-{grid.month}月累计", width=11, num_format=amount_format(c.places)),
             Column("增速" if c.kind == "growth" else "值" if value else "全年完成%" if staged else "完成%", width=9),
             *([Column("完成阶段目标%", width=11)] if staged else []),
             Column("差(pp)" if value else "序时差", width=9),

@@ -1,11 +1,12 @@
 """The 成绩单's table and phone cards, rendered in Python and cached as HTML.
 
-A district's board is hundreds of cells (the demo's 14 townships × 21 indicators) to tens of thousands (2,000
-units × 40): through a template include per cell that cost more than everything else on the page. Here the numbers
-of a column are formatted in one pass from what the grid holds (hundredths, rounded half-up once), each cell is one
-f-string, every text from the database goes through `escape` once, and the markup, classes, `data-*` attributes
-and links are the ones the templates had (tests and browser tests find cells by `data-testid`). The HTML is cached
-under the grid's key (so it moves with every write) plus the viewer's scope and filters.
+A district's board is hundreds of cells (the demo's 14 townships × 21 indicators) to tens of thousands (2,000 units
+× 40): through a template include per cell that cost more than everything else on the page. Here the numbers of a
+column are formatted in one pass from what the grid holds (rounded half-up once to the indicator's display
+decimals), each cell is one f-string, every text from the database goes through `escape` once, and the markup,
+classes, `data-*` attributes and links are the ones the templates had (tests and browser tests find cells by
+`data-testid`). The HTML is cached under the grid's key (so it moves with every write) plus the viewer's scope and
+filters.
 
 A board of more than `PAGE_SIZE` lines (a provincial run has thousands of units) is paged: only one page's lines are
 rendered, sent and cached, with a pager above and below, and its sortable headers link to the server's sort of all
@@ -54,7 +55,6 @@ STATUS_TAGS = {
 }
 VETO_BADGE = '<span class="badge text-bg-dark">否决</span>'
 DECIMALS = [f".{f:02d}" for f in range(100)]  # hundredths → ".05"
-AMOUNT_DECIMALS = [f".{f:02d}".rstrip("0") if f else "" for f in range(100)]  # ".5", ".05", ""
 
 
 def text(value: object) -> str:
@@ -73,25 +73,32 @@ def hundredths(n: int) -> str:
     return f"-{-n // 100}{DECIMALS[-n % 100]}"
 
 
-def fmt_amount(x: int | None) -> str:
-    """A × 10^4 amount like the `amount` filter: 2 decimals at most, thousands separators, no trailing zeros."""
+def fixed(n: int, places: int, *, thousands: bool = False) -> str:
+    """An integer count of 10^-places as a decimal with exactly `places` decimals: (6522, 2) → "65.22",
+    (−5, 1) → "-0.5", (84000, 0, thousands) → "84,000"."""
+    whole, part = divmod(abs(n), 10**places)
+    digits = f"{whole:,}" if thousands else str(whole)
+    return ("-" if n < 0 else "") + digits + (f".{part:0{places}d}" if places else "")
+
+
+def fmt_amount(x: int | None, places: int = 2) -> str:
+    """A × 10^4 figure like the `figure` filter: `places` decimals, rounded half-up once from the exact value,
+    thousands separators (a published table's 84,000 or 126.02)."""
     if x is None:
         return "-"
-    c = (abs(x) + 50) // 100  # half up to hundredths: selectors.half_up(x, 100) without the call
-    text = f"{c // 100:,}{AMOUNT_DECIMALS[c % 100]}"
-    return "-" + text if x < 0 and c else text
+    return fixed(selectors.half_up(x, 10 ** (4 - places)), places, thousands=True)
 
 
-def fmt_pct(n: int | None) -> str:
-    """Hundredths of a percent like the `pct` filter: 6522 → "65.22%"."""
-    return "-" if n is None else hundredths(n) + "%"
+def fmt_pct(n: int | None, places: int = 2) -> str:
+    """A completion in 10^-places percent like the `pct` filter: 6522 → "65.22%"."""
+    return "-" if n is None else fixed(n, places) + "%"
 
 
-def fmt_pp(n: int | None) -> str:
-    """Hundredths of a percentage point like the `pp` filter: 1522 → "+15.22"."""
+def fmt_pp(n: int | None, places: int = 2) -> str:
+    """A gap in 10^-places percentage points like the `pp` filter: 1522 → "+15.22"."""
     if n is None:
         return "-"
-    return ("+" if n > 0 else "") + hundredths(n)
+    return ("+" if n > 0 else "") + fixed(n, places)
 
 
 # --- links ---------------------------------------------------------------------------------------------------------
@@ -185,8 +192,9 @@ def _sort_value(grid: Grid, sort: str) -> Callable[[Line], int | None]:
 
 
 def sort_lines(grid: Grid, lines: list[Line], view: View) -> list[Line]:
-    """`lines` in the view's order; ties by rank, then the units' order, and a cell without points (本期不考核, 无任务
-    unless a target-free rule scored it) last whichever the order (sorted stably from the tie order: `reverse` keeps equal keys in place)."""
+    """`lines` in the view's order; ties by rank, then the units' order, and a cell without points (本期不考核,
+    无任务 unless a target-free rule scored it) last whichever the order (sorted stably from the tie order:
+    `reverse` keeps equal keys in place)."""
     if view.is_default_order:
         return lines  # the grid's order: rank, then the units' order
     value = _sort_value(grid, view.sort)
@@ -322,9 +330,10 @@ def _column(
     f = grid.figures[column.code]
     idx = [line.index for line in lines]
     status = [f.status[u] for u in idx]
-    actual = [fmt_amount(f.actual[u]) for u in idx]
+    places, rate = column.places, column.rate_places
+    actual = [fmt_amount(f.actual[u], places) for u in idx]
     value = _is_value(column)
-    shown = actual if value else [fmt_pct(f.completion[u]) + _stage_text(f, u) for u in idx]
+    shown = actual if value else [fmt_pct(f.completion[u], rate) + _stage_text(f, u, rate) for u in idx]
     points = [hundredths(f.points[u]) for u in idx]
     code = text(column.code)
     name = text(column.name)
@@ -356,10 +365,10 @@ def _column(
             )
             continue
         cells.append(
-            f'<td class="text-end">{fmt_amount(f.target[u])}</td><td class="text-end"><a class="kh-fig" '
+            f'<td class="text-end">{fmt_amount(f.target[u], places)}</td><td class="text-end"><a class="kh-fig" '
             f'href="{links.history[0]}{unit}{history}" title="查看数据来源与修改记录">'
             f"{_actual_text(st, f.actual[u], actual[k])}</a></td>{judged}{shown[k]}</td>"
-            f"{gap_open}{fmt_pp(f.gap[u])}</td>"
+            f"{gap_open}{fmt_pp(f.gap[u], rate)}</td>"
             f'<td class="text-end" data-sort="{points[k]}"><a class="kh-pts" href="{links.explain[0]}{unit}{explain}'
             f'{query}" data-testid="pts-{unit}-{code}">{points[k]}</a>'
             + (f'<span class="kh-rank">({rank})</span></td>' if rank else "</td>")
@@ -367,14 +376,14 @@ def _column(
     return cells, items
 
 
-def _stage_text(f: Figures, u: int) -> str:
+def _stage_text(f: Figures, u: int, places: int) -> str:
     """完成阶段目标% under the annual 完成% of a unit measured against a 分期目标 stage."""
     stage = f.stage[u] if f.stage else None
     if stage is None:
         return ""
     return (
         f'<div class="small text-muted text-nowrap" data-testid="stage">{text(stage_label(stage))} '
-        f"{fmt_pct(f.stage_completion[u])}</div>"
+        f"{fmt_pct(f.stage_completion[u], places)}</div>"
     )
 
 

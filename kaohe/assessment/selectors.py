@@ -71,6 +71,14 @@ class Column:
     schedule: Fraction | None  # s(N) for volumes; None for growth/ratio or off-period
     counts_for_schedule: bool
     evaluated: bool  # reported this period (quarterly / annual indicators are not every month)
+    places: int = 2  # decimals of its figures (targets, 1–N月累计, a growth rate or level) as shown
+    rate_places: int = 2  # decimals of 完成%, 序时差 and 完成阶段目标% as shown
+    derived: bool = False  # a combo of other indicators: no figure or target of its own
+
+    @property
+    def rate_scale(self) -> int:
+        """What the grid's completions are counted in: 10^-rate_places percent (rate_places 2: 6522 = 65.22%)."""
+        return int(10 ** (2 + self.rate_places))
 
 
 @dataclass(frozen=True)
@@ -193,6 +201,9 @@ def _column(ind: Indicator, spec: object, month: int) -> Column:
         schedule=schedule_fraction(spec, month) if volume and evaluated else None,  # type: ignore[arg-type]
         counts_for_schedule=ind.counts_for_schedule,
         evaluated=evaluated,
+        places=ind.decimal_places,
+        rate_places=ind.rate_places,
+        derived=ind.is_derived,
     )
 
 
@@ -314,16 +325,18 @@ class Line:
 @dataclass(frozen=True, eq=False)
 class Figures:
     """One indicator's cells for every unit, as lists indexed by `Line.index`. Targets and figures are exact
-    (× 10^4); completion, gap and points are what the page shows, rounded half-up once from the exact value."""
+    (× 10^4); completion, gap and points are what the page shows, rounded half-up once from the exact value:
+    completions to the indicator's `rate_places` (counted in 10^-rate_places percent, `Column.rate_scale`), gaps in
+    10^-rate_places percentage points, points in hundredths."""
 
     status: list[Status]
     target: list[int | None]  # the annual target in force this month, × 10^4; None without one (and for combos)
     actual: list[int | None]  # 1–N月累计, × 10^4; None when not reported (and for combos)
-    completion: list[int | None]  # volumes and combos: hundredths of a percent (6522 = 65.22%)
-    gap: list[int | None]  # hundredths of a percentage point: 序时差 for volumes, value − target for growth/ratio
+    completion: list[int | None]  # volumes and combos, in 10^-rate_places percent (rate_places 2: 6522 = 65.22%)
+    gap: list[int | None]  # 10^-rate_places percentage points: 序时差 for volumes, value − target for growth/ratio
     points: list[int]  # hundredths
     rank: list[int]  # rank among the units judged on the indicator; 0 = not ranked
-    # 分期目标: the stage month N falls in, and 完成阶段目标 in hundredths of a percent; None without stages.
+    # 分期目标: the stage month N falls in, and 完成阶段目标 (counted as completion is); None without stages.
     stage: list[int | None] = field(default_factory=list)
     stage_completion: list[int | None] = field(default_factory=list)
     # 无任务 yet scored: a target-free rule (per_item, per_event, share_of_total …) scores the figure itself.
@@ -406,8 +419,8 @@ def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
     arrays, k = loaded.arrays, scores.month_index(month)
     data = arrays.to_data()  # the reference engine's view, for the few cells with staged or changed targets
     columns = [_column(ind, spec, month) for ind, spec in zip(loaded.indicators, loaded.scheme.indicators, strict=True)]
-    figures = {ind.code: _figures(loaded, scores.status, scores.points_cents, scores.indicator_rank, data, i, month)
-               for i, ind in enumerate(loaded.indicators)}  # fmt: skip
+    figures = {c.code: _figures(loaded, scores.status, scores.points_cents, scores.indicator_rank, data, i, month,
+                                c.rate_places) for i, c in enumerate(columns)}  # fmt: skip
     vetoes: dict[str, set[VetoEffect]] = {}
     for veto in arrays.vetoes:
         if veto.approved and veto.month <= month:
@@ -449,9 +462,12 @@ def _figures(
     data: YearData,
     i: int,
     month: int,
+    rate_places: int,
 ) -> Figures:
-    """One indicator's cells: completion and gap from the exact integers (× 10^4), rounded once; cells whose
-    scheduled amount needs staged or changed targets, and combos, take the reference engine's own facts."""
+    """One indicator's cells: completion and gap from the exact integers (× 10^4), rounded once to `rate_places`;
+    cells whose scheduled amount needs staged or changed targets, and combos, take the reference engine's own
+    facts."""
+    rate = 10 ** (2 + rate_places)  # completions in 10^-rate_places percent; gaps × 100 in the same unit
     a, spec, k = loaded.arrays, loaded.scheme.indicators[i], loaded.arrays.scored_months.index(month)
     specs = {s.code: s for s in loaded.scheme.indicators}
     status = [STATUSES[c] for c in status_codes[i, k].tolist()]
@@ -475,19 +491,20 @@ def _figures(
     fast = judged & (not combo)
     fast[list(special)] = False
     if volume:
-        # (|v| × q + p × |t|) × 2 × 10^4 + t × q < 2^60 whenever |v| and |t| stay under this (exact integers).
-        bound = 2**60 // ((q + p) * 2 * SCALE + q)
+        # (|v| × q + p × |t|) × 2 × rate + t × q < 2^60 whenever |v| and |t| stay under this (exact integers).
+        bound = 2**60 // ((q + p) * 2 * rate + q)
         fast &= (np.abs(v) < bound) & (np.abs(t) < bound)
         vv, tt = np.where(fast, v, 0), np.where(fast, t, 1)
-        shown_completion = _half_up_array(vv * SCALE, tt).tolist()  # actual ÷ target, in hundredths of a percent
-        shown_gap = _half_up_array(SCALE * (vv * q - p * tt), tt * q).tolist()  # (actual ÷ target − s(N)) × 100
+        shown_completion = _half_up_array(vv * rate, tt).tolist()  # actual ÷ target, in 10^-rate_places percent
+        shown_gap = _half_up_array(rate * (vv * q - p * tt), tt * q).tolist()  # (actual ÷ target − s(N)) × 100
     else:
         shown_completion = [None] * len(status)
-        shown_gap = _half_up_array(np.where(fast, v - t, 0), 100).tolist()  # value − target, in hundredths of a pp
+        # value − target (both × 10^4), in 10^-rate_places percentage points
+        shown_gap = _half_up_array(np.where(fast, v - t, 0), SCALE * 100 // rate).tolist()
     quick = fast.tolist()
     completion: list[int | None] = [c if f else None for c, f in zip(shown_completion, quick, strict=True)]
     gap: list[int | None] = [g if f else None for g, f in zip(shown_gap, quick, strict=True)]
-    mix = _combo_cells(loaded, combo, parts, status, special, month) if combo else {}
+    mix = _combo_cells(loaded, combo, parts, status, special, month, rate) if combo else {}
     stage: list[int | None] = [None] * len(status)
     stage_completion: list[int | None] = [None] * len(status)
     for u in np.nonzero(judged & ~fast)[0].tolist():
@@ -499,19 +516,19 @@ def _figures(
             if facts.stage is not None and facts.stage_completion is not None:
                 stage[u] = facts.stage
                 sc = facts.stage_completion
-                stage_completion[u] = half_up(sc.numerator * SCALE, sc.denominator)
+                stage_completion[u] = half_up(sc.numerator * rate, sc.denominator)
             if facts.completion is not None:
-                completion[u] = half_up(facts.completion.numerator * SCALE, facts.completion.denominator)
+                completion[u] = half_up(facts.completion.numerator * rate, facts.completion.denominator)
             if facts.gap_pp is not None:
-                gap[u] = half_up(facts.gap_pp.numerator * 100, facts.gap_pp.denominator)
+                gap[u] = half_up(facts.gap_pp.numerator * rate // 100, facts.gap_pp.denominator)
             continue
         v_u, t_u = actual[u], target[u]
         assert v_u is not None and t_u is not None  # judged: reported, with a target
         if volume:
-            completion[u] = half_up(v_u * SCALE, t_u)
-            gap[u] = half_up(SCALE * (v_u * q - p * t_u), t_u * q)
+            completion[u] = half_up(v_u * rate, t_u)
+            gap[u] = half_up(rate * (v_u * q - p * t_u), t_u * q)
         else:
-            gap[u] = half_up(v_u - t_u, 100)
+            gap[u] = half_up(v_u - t_u, SCALE * 100 // rate)
     return Figures(
         status,
         target,
@@ -527,7 +544,7 @@ def _figures(
 
 
 def _combo_cells(
-    loaded: Loaded, rule: ComboRule, parts: list[int], status: list[Status], special: set[int], month: int
+    loaded: Loaded, rule: ComboRule, parts: list[int], status: list[Status], special: set[int], month: int, rate: int
 ) -> dict[int, tuple[int, int]]:
     """A combo's completion and gap per judged unit whose parts' targets are plain (no stages, no 任务调整), in
     Python integers: completion = Σ share × actual ÷ target, gap = (completion − Σ share × s(N)) × 100, each rounded
@@ -549,11 +566,11 @@ def _combo_cells(
         for share, v, t in zip(shares, values, targets, strict=True):
             den = share.denominator * t[u]
             numerator, denominator = numerator * den + share.numerator * v[u] * denominator, denominator * den
-        # (n ÷ d − S) × 100 in hundredths of a point = 10^4 × (n × S.den − S.num × d) ÷ (d × S.den)
+        # (n ÷ d − S) × 100 in 10^-rate_places points = rate × (n × S.den − S.num × d) ÷ (d × S.den)
         lead = numerator * schedule.denominator - schedule.numerator * denominator
         found[u] = (
-            half_up(numerator * SCALE, denominator),
-            half_up(lead * SCALE, denominator * schedule.denominator),
+            half_up(numerator * rate, denominator),
+            half_up(lead * rate, denominator * schedule.denominator),
         )
     return found
 

@@ -35,12 +35,21 @@ def pct(value: Fraction | Decimal | None, places: int = 2) -> str:
 
 
 @register.filter
-def pp(value: Fraction | Decimal | None) -> str:
+def pp(value: Fraction | Decimal | None, places: int = 2) -> str:
     """A gap in percentage points with its sign: +15.22."""
     if value is None:
         return "-"
-    r = round_half_up(value, 2)
-    return f"{'+' if r > 0 else ''}{r:.2f}"
+    r = round_half_up(value, int(places))
+    return f"{'+' if r > 0 else ''}{r:.{int(places)}f}"
+
+
+@register.filter
+def figure(value: Decimal | Fraction | None, places: int = 2) -> str:
+    """An indicator's figure as a published table prints it: exactly `places` decimals (the indicator's 小数位数),
+    thousands separators: 84,000 at 0 decimals, 126.02 at 2."""
+    if value is None:
+        return "-"
+    return f"{round_half_up(value, int(places)):,.{int(places)}f}"
 
 
 @register.filter

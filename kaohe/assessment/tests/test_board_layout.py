@@ -165,3 +165,50 @@ class RankChange(BoardLayoutWorld):
         self.assertNotIn(None, changes.values())
         three = {line.code: line.rank for line in self.grid(3).lines}
         self.assertEqual(changes, {line.code: three[line.code] - line.rank for line in self.grid(4).lines})
+
+
+class DisplayDecimals(BoardLayoutWorld):
+    """固定资产投资 is shown with 0 decimals and its rates with 1: 丙镇's exact completion 76,313.16 ÷ 84,000 =
+    90.849 % reads 90.8 % (rounded once; through 90.85 it would read 90.9), its gap 90.849 − 33.333… = +57.5."""
+
+    def test_the_grid_rounds_once_to_the_indicators_decimals(self) -> None:
+        grid = self.grid()
+        f, bing = grid.figures["inv"], grid.line("bing").index
+        self.assertEqual((f.completion[bing], f.gap[bing]), (908, 575))
+        column = next(c for c in grid.columns if c.code == "inv")
+        self.assertEqual((column.places, column.rate_places, column.rate_scale), (0, 1, 1000))
+
+    def test_the_page_shows_them(self) -> None:
+        row = re.search(r'<tr data-unit="bing">.*?</tr>', self.page(), re.S)
+        assert row is not None
+        cells = row.group()
+        self.assertIn('<td class="text-end">84,000</td>', cells)
+        self.assertIn(">76,313</a>", cells)
+        self.assertIn(">90.8%</td>", cells)
+        self.assertIn(">+57.5</td>", cells)
+
+    def test_the_unit_and_indicator_pages_show_them(self) -> None:
+        unit = self.client.get(reverse("assessment:unit", args=[YEAR, 4, "bing"])).content.decode()
+        self.assertIn('<td class="text-end">84,000</td><td class="text-end">76,313</td>', unit)
+        self.assertIn(">90.8%</td>", unit)
+        indicator = self.client.get(reverse("assessment:indicator", args=[YEAR, 4, "inv"])).content.decode()
+        self.assertIn(">76,313<", indicator)
+        self.assertIn(">90.8%</td>", indicator)
+        self.assertIn(">+57.5</td>", indicator)
+
+    def test_the_export_carries_them_as_number_formats(self) -> None:
+        sheet = self.export()
+        row = next(r for r in sheet.iter_rows(min_row=4) if r[0].value == "丙镇")
+        target, actual, completion, gap = row[1:5]
+        self.assertEqual((target.value, target.number_format), (84000, "#,##0"))
+        self.assertEqual((actual.value, actual.number_format), (76313, "#,##0"))
+        self.assertEqual((completion.value, completion.number_format), (0.908, "0.0%"))
+        self.assertEqual((gap.value, gap.number_format), (57.5, "+0.0;-0.0;0.0"))
+
+    def test_the_json_carries_the_decimals_beside_the_exact_values(self) -> None:
+        units = self.score_json()["units"]
+        assert isinstance(units, list)
+        bing = next(u for u in units if u["code"] == "bing")
+        cell = next(c for c in bing["indicators"] if c["code"] == "inv")
+        self.assertEqual((cell["decimals"], cell["rate_decimals"]), (0, 1))
+        self.assertEqual((cell["actual"], cell["completion"]), ("76313.16", "0.90849"))

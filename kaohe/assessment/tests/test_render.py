@@ -53,14 +53,20 @@ class NumbersTests(WorldTestCase):
         scaled += [rng.randrange(-(10**15), 10**15) for _ in range(3000)]
         for x in scaled:
             exact = Decimal(x) / SCALE
-            self.assertEqual(render.fmt_amount(x), kaohe_format.amount(exact), x)
-        self.assertEqual(render.fmt_amount(None), kaohe_format.amount(None))
+            for places in range(5):  # an indicator's 0–4 display decimals
+                self.assertEqual(render.fmt_amount(x, places), kaohe_format.figure(exact, places), (x, places))
+        self.assertEqual(render.fmt_amount(None), kaohe_format.figure(None))
+        self.assertEqual(
+            (render.fmt_amount(840_000_000, 0), render.fmt_amount(840_000_000, 2)), ("84,000", "84,000.00")
+        )
         samples = rng.sample(range(-(10**6), 10**6), 500)
         for n in [0, 1, 5, 99, 100, 6522, -1, -99, -100, -1522, 1522, 10**9, *samples]:
             self.assertEqual(render.hundredths(n), fmt_points(Fraction(n, 100)), n)
-            self.assertEqual(render.fmt_pp(n), kaohe_format.pp(Fraction(n, 100)), n)
-            if n >= 0:
-                self.assertEqual(render.fmt_pct(n), kaohe_format.pct(Fraction(n, 10**4)), n)
+            for places in range(5):
+                self.assertEqual(render.fmt_pp(n, places), kaohe_format.pp(Fraction(n, 10**places), places), n)
+                if n >= 0:
+                    shown = kaohe_format.pct(Fraction(n, 10 ** (2 + places)), places)
+                    self.assertEqual(render.fmt_pct(n, places), shown, (n, places))
         self.assertEqual((render.fmt_pct(None), render.fmt_pp(None)), ("-", "-"))
 
 

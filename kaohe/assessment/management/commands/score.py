@@ -80,6 +80,9 @@ def board_dict(board: selectors.Board) -> dict[str, Any]:
                         "code": cell.indicator,
                         "name": columns[cell.indicator].name,
                         "kind": cell.kind.value,
+                        # The display decimals of its figures and of 完成%/序时差: round the exact values once.
+                        "decimals": columns[cell.indicator].places,
+                        "rate_decimals": columns[cell.indicator].rate_places,
                         "target": _exact(cell.target),
                         "actual": _exact(cell.actual),
                         "completion": _exact(cell.completion),
