@@ -12,6 +12,7 @@ header and the unit names stay frozen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -21,7 +22,7 @@ from kaohe.scoring import VetoEffect, round_half_up
 
 from .inputs import Mode
 from .selectors import Column as BoardColumn
-from .selectors import Figures, Grid, Line
+from .selectors import Figures, Grid, Line, Total
 from .templatetags.kaohe_format import amount, pct, signed
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -136,6 +137,36 @@ def _row(grid: Grid, line: Line) -> list[WriteValue | Cell]:
     return row
 
 
+def _total_row(grid: Grid, total: Total) -> list[WriteValue | Cell]:
+    """A 小计 or 全区合计 row: Σ target, Σ 1–N月累计, the completion of the sums and its 序时差 for volumes and counts,
+    "-" for rates, levels and points; bold, like the page's footer."""
+    bold = CellFormat(bold=True)
+    row: list[WriteValue | Cell] = [Cell(total.name, bold)]
+    for c in grid.columns:
+        found = total.sums[c.code]
+        staged = grid.figures[c.code].staged
+        if found is None:
+            row += [Cell("-", bold)] * (6 if staged else 5)
+            continue
+        completion, gap = found.shown_completion(c.rate_places), found.shown_gap(c.rate_places)
+        amount = amount_format(c.places)
+        row += [
+            Cell(_shown(found.target, c.places), CellFormat(bold=True, num_format=amount)),
+            Cell(_shown(found.actual, c.places), CellFormat(bold=True, num_format=amount)),
+            Cell(
+                "-" if completion is None else Decimal(completion).scaleb(-2 - c.rate_places),
+                CellFormat(bold=True, num_format=percent_format(c.rate_places), align="right"),
+            ),
+            *([Cell("-", bold)] if staged else []),
+            Cell(
+                "-" if gap is None else Decimal(gap).scaleb(-c.rate_places),
+                CellFormat(bold=True, num_format=gap_format(c.rate_places), align="right"),
+            ),
+            Cell("-", bold),
+        ]
+    return [*row, Cell("-", bold), Cell("-", bold), None, Cell("-", bold), None, None, None, None, None]
+
+
 TAIL = (("加分", POINTS, 8), ("扣分", POINTS, 8), ("否决", None, 10), ("总分", POINTS, 9), ("位次", "0", 6),
         ("组内位次", "0", 8), ("位次变化", None, 8), ("达序时指标", None, 10), ("等级", None, 8))  # fmt: skip
 
@@ -145,8 +176,8 @@ def title(grid: Grid, group: str = "") -> str:
     return f"{grid.year}年1-{grid.month}月 乡镇经济工作目标责任制考核成绩单{scope} · {MODE_LABELS[grid.mode]}"
 
 
-def scoreboard_sheet(grid: Grid, lines: list[Line], *, group: str = "") -> Sheet:
-    """The sheet model: `lines` are the rows the viewer may see, in the board's order."""
+def scoreboard_sheet(grid: Grid, lines: list[Line], totals: Sequence[Total] = (), *, group: str = "") -> Sheet:
+    """The sheet model: `lines` are the rows the viewer may see, in the board's order, then the `totals` rows."""
     columns = [Column("单位", width=14)]
     spans = []
     for c in grid.columns:
@@ -172,7 +203,7 @@ def scoreboard_sheet(grid: Grid, lines: list[Line], *, group: str = "") -> Sheet
         + [HeaderCell(name, rowspan=2) for name, _, _ in TAIL],
         [HeaderCell(col.title) for col in columns[1 : 1 + sum(spans)]],
     ]
-    rows = [_row(grid, line) for line in lines]
+    rows = [_row(grid, line) for line in lines] + [_total_row(grid, total) for total in totals]
     blank: list[WriteValue | Cell] = [None] * len(columns)
     legend: list[WriteValue | Cell] = ["图例"] + [Cell(text, _status(status)) for text, status in LEGEND]
     note = (
@@ -183,10 +214,10 @@ def scoreboard_sheet(grid: Grid, lines: list[Line], *, group: str = "") -> Sheet
     return Sheet(SHEET, columns, rows, header_rows=header, freeze_columns=1)
 
 
-def scoreboard_xlsx(grid: Grid, lines: list[Line], *, group: str = "") -> bytes:
+def scoreboard_xlsx(grid: Grid, lines: list[Line], totals: Sequence[Total] = (), *, group: str = "") -> bytes:
     meta = {"kind": "scoreboard", "year": str(grid.year), "month": str(grid.month), "mode": str(grid.mode),
             "engine_version": grid.engine_version}  # fmt: skip
-    return write_workbook([scoreboard_sheet(grid, lines, group=group)], meta=meta)
+    return write_workbook([scoreboard_sheet(grid, lines, totals, group=group)], meta=meta)
 
 
 def filename(grid: Grid) -> str:

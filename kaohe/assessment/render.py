@@ -45,6 +45,9 @@ NOT_EVALUATED = (
     '<td class="kh-none"></td><td class="kh-none" data-sort="-1"></td>'
 )
 NO_TARGET = '<td class="kh-none">-</td>' * 4 + '<td class="kh-none">无任务</td>'
+TOTAL_NONE = '<td class="text-end kh-none">-</td>' * 5  # a rate, a level, a combo: no sum
+# 加分 扣分 否决 总分 位次 组内位次 位次变化 达序时指标 等级: points are not summed, the rest has no meaning for a total
+TOTAL_TAIL = '<td class="text-end">-</td>' * 2 + "<td></td>" + '<td class="text-end">-</td>' + "<td></td>" * 5
 # Per status: the completion cell's attributes and the gap cell's opening tag.
 STATUS_TAGS = {
     s: (
@@ -394,10 +397,60 @@ def _actual_text(status: Status, value: object, shown: str) -> str:
     return "未报" if status is Status.NOT_REPORTED else "-"
 
 
-def board_html(grid: Grid, lines: list[Line], server: ServerSort | None = None) -> tuple[SafeString, SafeString]:
+def _total_cells(grid: Grid, total: selectors.Total) -> str:
+    """A total row's cells: Σ target, Σ 1–N月累计 and the completion of the sums for volumes and counts (and the
+    序时差 of the sums), "-" for rates, levels and every point."""
+    cells = []
+    for c in grid.columns:
+        found = total.sums[c.code]
+        if found is None:
+            cells.append(TOTAL_NONE)
+            continue
+        code = text(c.code)
+        where = text(total.group or "all")
+        cells.append(
+            f'<td class="text-end">{fmt_amount(found.target, c.places)}</td>'
+            f'<td class="text-end" data-testid="sum-{where}-{code}">{fmt_amount(found.actual, c.places)}</td>'
+            f'<td class="text-end" data-testid="sum-pct-{where}-{code}">'
+            f"{fmt_pct(found.shown_completion(c.rate_places), c.rate_places)}</td>"
+            f'<td class="text-end">{fmt_pp(found.shown_gap(c.rate_places), c.rate_places)}</td>'
+            '<td class="text-end kh-none">-</td>'
+        )
+    return "".join(cells)
+
+
+def totals_html(grid: Grid, totals: Sequence[selectors.Total]) -> tuple[str, str]:
+    """The table's footer (one row per total) and a card for phones: volumes and counts only."""
+    if not totals:
+        return "", ""
+    rows, items = [], []
+    for total in totals:
+        where = text(total.group or "all")
+        rows.append(
+            f'<tr class="kh-total" data-total="{where}"><th class="kh-sticky-col text-nowrap">{text(total.name)}</th>'
+            f"{_total_cells(grid, total)}{TOTAL_TAIL}</tr>"
+        )
+        figures = [
+            f'<li class="d-flex"><span class="me-auto">{text(c.name)}</span>'
+            f"<span>{fmt_amount(found.actual, c.places)} / {fmt_amount(found.target, c.places)}</span>"
+            f'<span class="ms-2">{fmt_pct(found.shown_completion(c.rate_places), c.rate_places)}</span></li>'
+            for c in grid.columns
+            if (found := total.sums[c.code]) is not None
+        ]
+        items.append(
+            f'<div class="kh-card kh-total" data-total="{where}"><h2 class="h6 mb-1">{text(total.name)}</h2>'
+            f'<ul class="list-unstyled small mb-0">{"".join(figures)}</ul></div>'
+        )
+    return "<tfoot>" + "\n".join(rows) + "</tfoot>", "\n".join(items)
+
+
+def board_html(
+    grid: Grid, lines: list[Line], server: ServerSort | None = None, totals: Sequence[selectors.Total] = ()
+) -> tuple[SafeString, SafeString]:
     """The 成绩单 table (two header rows, one row per line) and the same rows as cards for phones: of `lines` only,
     so that a paged board renders one page. `server`: a paged board's headers link to the server's sort, and the
-    table is not sortable in the browser."""
+    table is not sortable in the browser. `totals`: the 小计 and 全区合计 rows in the footer (and a card each),
+    computed over every unit whichever lines are shown."""
     links = Links.of(grid.year, grid.month)
     query = "?mode=preview" if grid.mode == Mode.PREVIEW else ""
     units = [text(line.code) for line in lines]
@@ -429,11 +482,12 @@ def board_html(grid: Grid, lines: list[Line], server: ServerSort | None = None) 
             f'<ul class="list-unstyled small mb-0">{"".join(items[k] for _, items in columns)}</ul></div>'
         )
     sortable = " data-sortable" if server is None else ""
+    foot, total_cards = totals_html(grid, totals)
     table = (
         f'<table class="table table-sm table-bordered kh-board mb-0"{sortable} data-testid="scoreboard">'
-        f"{_head(grid, links, server)}<tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+        f"{_head(grid, links, server)}<tbody>\n" + "\n".join(rows) + f"\n</tbody>{foot}</table>"
     )
-    return mark_safe(table), mark_safe("\n".join(cards))  # noqa: S308 - every text from the database is escaped
+    return mark_safe(table), mark_safe("\n".join([*cards, total_cards]))  # noqa: S308 - every text from the database is escaped
 
 
 # --- the page, cached ------------------------------------------------------------------------------------------------
@@ -449,6 +503,14 @@ def visible_lines(user: User, grid: Grid, group: str = "") -> list[Line]:
     if group in grid.groups:
         lines = [line for line in lines if line.group == group]
     return lines
+
+
+def visible_totals(user: User, grid: Grid, group: str = "") -> list[selectors.Total]:
+    """The total rows a viewer sees, always over every unit whatever page is shown: none for a township (they are
+    sums of other townships' figures); one group's 小计 and the 全区合计 when the board shows that group."""
+    if user.is_township_scoped:
+        return []
+    return [t for t in grid.totals if not group or t.group in (None, group)]
 
 
 @dataclass(frozen=True)
@@ -538,7 +600,7 @@ def page(
         pager_top, pager_bottom = (
             pager_html(view=view, lines=len(lines), mode=mode, group=group, where=where) for where in ("上方", "下方")
         )
-    table, cards = board_html(grid, ordered, server)
+    table, cards = board_html(grid, ordered, server, visible_totals(user, grid, group))
     return Page(
         year=grid.year,
         month=grid.month,

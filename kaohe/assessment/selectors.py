@@ -13,6 +13,7 @@ and indicator pages; `explanations()` gives one indicator's explained cells on d
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -100,6 +101,7 @@ class Board:
     rows: list[Row]
     groups: dict[str, str]  # code → name
     engine_version: str
+    totals: list[Total] = field(default_factory=list)  # each group's 小计, then 全区合计
 
     @property
     def schedule(self) -> Fraction:
@@ -184,7 +186,93 @@ def compute_board(inputs: Inputs, month: int) -> Board:
             )
         )
     groups = {u.group.code: u.group.name for u in inputs.units if u.group}
-    return Board(inputs.scheme.year, month, inputs.mode, columns, rows, groups, period.engine_version)
+
+    def cells(code: str) -> tuple[list[int | None], list[int | None], bool]:
+        found = [row.cells[code] for row in rows]
+        return (
+            [None if c.target is None else int(c.target.scaleb(4)) for c in found],
+            [None if c.actual is None else int(c.actual.scaleb(4)) for c in found],
+            any(c.stage is not None for c in found),
+        )
+
+    totals = compute_totals(columns, groups, [row.group for row in rows], cells)
+    return Board(inputs.scheme.year, month, inputs.mode, columns, rows, groups, period.engine_version, totals)
+
+
+# --- 全区合计 and each group's 小计 ---------------------------------------------------------------------------------
+
+SUMMED_KINDS = frozenset({"cumulative", "count", "annual"})  # volumes and counts add up; rates and levels do not
+DISTRICT_TOTAL = "全区合计"
+
+
+@dataclass(frozen=True)
+class Sum:
+    """One indicator summed over some units: targets and figures exact (× 10^4), completion and gap exact."""
+
+    target: int | None  # Σ the targets in force; None when no unit has one
+    actual: int | None  # Σ 1–N月累计 of the units that reported; None when none did
+    completion: Fraction | None  # Σ actual ÷ Σ target
+    gap: Fraction | None  # (completion − s(N)) × 100 in percentage points; None under 分期目标 (each unit's own pace)
+
+    def shown_completion(self, rate_places: int) -> int | None:
+        """The completion as the grid holds completions: 10^-rate_places percent, rounded half-up once."""
+        c = self.completion
+        return None if c is None else half_up(c.numerator * 10 ** (2 + rate_places), c.denominator)
+
+    def shown_gap(self, rate_places: int) -> int | None:
+        g = self.gap
+        return None if g is None else half_up(g.numerator * 10**rate_places, g.denominator)
+
+
+@dataclass(frozen=True)
+class Total:
+    """A total row of the 成绩单: `group` None for 全区合计, else the group's 小计. `sums` has every indicator; None
+    where the figures do not add up (growth rates, levels, combos, an indicator not assessed this month)."""
+
+    group: str | None
+    name: str
+    units: int
+    sums: dict[str, Sum | None]
+
+
+def column_sum(column: Column, targets: list[int | None], actuals: list[int | None], staged: bool) -> Sum | None:
+    """Σ targets and Σ actuals of a volume or count indicator, and the completion of the sums (never a mean of the
+    units' completions). Rates, levels and combos have no sum."""
+    if column.kind not in SUMMED_KINDS or column.derived or not column.evaluated:
+        return None
+    given = [t for t in targets if t is not None]
+    reported = [a for a in actuals if a is not None]
+    target = sum(given) if given else None
+    actual = sum(reported) if reported else None
+    completion = Fraction(actual, target) if actual is not None and target else None
+    schedule = column.schedule
+    gap = None if completion is None or schedule is None or staged else (completion - schedule) * 100
+    return Sum(target, actual, completion, gap)
+
+
+def compute_totals(
+    columns: list[Column],
+    groups: dict[str, str],
+    members: list[str],
+    cells: Callable[[str], tuple[list[int | None], list[int | None], bool]],
+) -> list[Total]:
+    """Each group's 小计 and the 全区合计 over every unit (`members`: each unit's group code, in the order of the
+    lists `cells(code)` gives: targets, actuals, and whether any unit is measured against 分期目标)."""
+    found = {c.code: cells(c.code) for c in columns}
+    scopes: list[tuple[str | None, str, list[int]]] = [
+        (code, f"{name}小计", [u for u, g in enumerate(members) if g == code]) for code, name in groups.items()
+    ]
+    scopes.append((None, DISTRICT_TOTAL, list(range(len(members)))))
+    totals = []
+    for group, name, units in scopes:
+        if not units:
+            continue
+        sums = {}
+        for c in columns:
+            targets, actuals, staged = found[c.code]
+            sums[c.code] = column_sum(c, [targets[u] for u in units], [actuals[u] for u in units], staged)
+        totals.append(Total(group, name, len(units), sums))
+    return totals
 
 
 def _column(ind: Indicator, spec: object, month: int) -> Column:
@@ -368,6 +456,7 @@ class Grid:
     figures: dict[str, Figures]  # indicator code → its cells
     groups: dict[str, str]  # code → name
     engine_version: str
+    totals: list[Total] = field(default_factory=list)  # each group's 小计, then 全区合计, over every unit
 
     @property
     def schedule(self) -> Fraction:
@@ -449,9 +538,15 @@ def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
                 evaluated_count=judged, grade=scores.grade_names[grade] if grade >= 0 else None,
             )
         )  # fmt: skip
-    lines.sort(key=lambda line: (line.rank, line.sort_order))
     groups = {u.group_code: u.group_name for u in loaded.units if u.group_code}
-    return Grid(scheme.year, month, mode, columns, lines, figures, groups, ENGINE_VERSION)
+
+    def cells(code: str) -> tuple[list[int | None], list[int | None], bool]:
+        f = figures[code]
+        return f.target, f.actual, f.staged
+
+    totals = compute_totals(columns, groups, list(arrays.groups), cells)
+    lines.sort(key=lambda line: (line.rank, line.sort_order))
+    return Grid(scheme.year, month, mode, columns, lines, figures, groups, ENGINE_VERSION, totals)
 
 
 def _figures(

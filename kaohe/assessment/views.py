@@ -107,7 +107,8 @@ def scoreboard_export(request: HttpRequest, year: int, month: int) -> HttpRespon
     group = request.GET.get("group", "")
     group = group if group in grid.groups else ""
     lines = render_board.visible_lines(user, grid, group)
-    content = exports.scoreboard_xlsx(grid, lines, group=grid.groups.get(group, ""))
+    totals = render_board.visible_totals(user, grid, group)
+    content = exports.scoreboard_xlsx(grid, lines, totals, group=grid.groups.get(group, ""))
     name = exports.filename(grid)
     # An export of figures is audited like any (SECURITY.md AU-1); it changes no figure, so no cache moves.
     changelog_record(

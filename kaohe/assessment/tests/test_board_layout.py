@@ -212,3 +212,83 @@ class DisplayDecimals(BoardLayoutWorld):
         cell = next(c for c in bing["indicators"] if c["code"] == "inv")
         self.assertEqual((cell["decimals"], cell["rate_decimals"]), (0, 1))
         self.assertEqual((cell["actual"], cell["completion"]), ("76313.16", "0.90849"))
+
+
+class Totals(BoardLayoutWorld):
+    """Hand-computed for 4月 (s = 4/12). 固定资产投资, 0 decimals, rates at 1:
+    平原组: 10,000 + 20,000 = 30,000; 4,000 + 9,000.5 = 13,000.5 → 13,001; 13,000.5 ÷ 30,000 = 43.335 % → 43.3 %
+    山区组: 84,000; 76,313.16 → 76,313; 90.849 % → 90.8 %; +57.5
+    全区合计: 114,000; 89,313.66 → 89,314; 89,313.66 ÷ 114,000 = 78.3453… % → 78.3 %; 78.345… − 33.333… → +45.0
+    亿元以上项目 (no targets): 2 + 0 = 2, 3, 5; no completion. 增速: "-" everywhere."""
+
+    SUMS: ClassVar[dict[str | None, tuple[int, int, int, int]]] = {
+        "plain": (300_000_000, 130_005_000, 433, 100),  # 43.335 − 33.333… = +10.0
+        "hill": (840_000_000, 763_131_600, 908, 575),
+        None: (1_140_000_000, 893_136_600, 783, 450),
+    }
+
+    def test_the_grid_sums_every_unit_and_completes_the_sums(self) -> None:
+        totals = {t.group: t for t in self.grid().totals}
+        self.assertEqual(totals[None].name, "全区合计")
+        self.assertEqual(totals["plain"].name, "平原组小计")
+        for group, (target, actual, completion, gap) in self.SUMS.items():
+            found = totals[group].sums["inv"]
+            assert found is not None
+            shown = (found.target, found.actual, found.shown_completion(1), found.shown_gap(1))
+            self.assertEqual(shown, (target, actual, completion, gap), group)
+            self.assertIsNone(totals[group].sums["zz"], group)  # a rate has no sum
+        projects = {g: totals[g].sums["xm"] for g in ("plain", "hill", None)}
+        expected = {"plain": (None, 20_000, None), "hill": (None, 30_000, None), None: (None, 50_000, None)}
+        self.assertEqual({g: (s.target, s.actual, s.completion) for g, s in projects.items() if s}, expected)
+
+    def test_page_export_and_json_say_the_same(self) -> None:
+        page = self.page()
+        self.assertIn('data-testid="sum-all-inv">89,314</td>', page)
+        self.assertIn('data-testid="sum-pct-all-inv">78.3%</td>', page)
+        self.assertIn('data-testid="sum-plain-inv">13,001</td>', page)
+        self.assertIn('data-testid="sum-pct-plain-inv">43.3%</td>', page)
+        self.assertIn('data-testid="sum-all-xm">5</td>', page)
+        footer = page.split("<tfoot>")[1].split("</tfoot>")[0]
+        self.assertIn(">+45.0</td>", footer)
+        self.assertIn(">+10.0</td>", footer)  # 平原组
+        # One row per group (the demo's townships are assessed this year too, in their own groups), then 全区合计.
+        self.assertEqual(re.findall(r'data-total="(\w+)"', footer)[-1], "all")
+        self.assertEqual(footer.count("<tr"), len(self.grid().groups) + 1)
+
+        sheet = self.export()
+        rows = {r[0].value: r for r in sheet.iter_rows(min_row=4) if r[0].value in ("全区合计", "平原组小计")}
+        district = rows["全区合计"]
+        self.assertEqual([c.value for c in district[1:5]], [114000, 89314, 0.783, 45])
+        self.assertEqual([c.value for c in district[6:10]], ["-", "-", "-", "-"])  # 增速
+        self.assertEqual(district[12].value, 5)  # 亿元以上项目
+        self.assertEqual(rows["平原组小计"][3].value, 0.433)
+
+        totals = self.score_json()["totals"]
+        assert isinstance(totals, list)
+        whole = next(t for t in totals if t["group"] is None)
+        inv = next(c for c in whole["indicators"] if c["code"] == "inv")
+        self.assertEqual((inv["target"], inv["actual"]), ("114000", "89313.66"))
+        self.assertTrue(inv["completion"].startswith("0.78345315"))
+        zz = next(c for c in whole["indicators"] if c["code"] == "zz")
+        self.assertEqual((zz["target"], zz["completion"]), (None, None))
+
+    def test_a_paged_boards_totals_are_the_unpaged_ones(self) -> None:
+        whole = self.page().split("<tfoot>")[1].split("</tfoot>")[0]
+        original = render.PAGE_SIZE
+        render.PAGE_SIZE = 2
+        try:
+            cache.clear()
+            first = self.page().split("<tfoot>")[1].split("</tfoot>")[0]
+            cache.clear()
+            second = self.page(query="?page=2").split("<tfoot>")[1].split("</tfoot>")[0]
+        finally:
+            render.PAGE_SIZE = original
+        self.assertEqual(first, whole)
+        self.assertEqual(second, whole)
+
+    def test_a_township_sees_no_sums_of_other_townships(self) -> None:
+        clerk = UserFactory.create(role=Role.TOWNSHIP_CLERK, unit=self.towns[0])
+        self.client.force_login(clerk)
+        page = self.page()
+        self.assertNotIn("<tfoot>", page)
+        self.assertNotIn("全区合计", page)

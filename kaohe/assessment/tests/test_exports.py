@@ -45,11 +45,11 @@ class ExportTests(WorldTestCase):
         return response, book["成绩单"]
 
     def rows(self, sheet: Any) -> dict[str, int]:
-        """Unit name → its row, for the unit rows (down to the blank row before the legend)."""
+        """Unit name → its row, for the unit rows (down to the 小计 and 全区合计 rows, bold, before the legend)."""
         found = {}
         for row in range(FIRST_ROW, sheet.max_row + 1):
             name = sheet.cell(row, 1).value
-            if name is None:
+            if name is None or sheet.cell(row, 1).font.b:
                 break
             found[name] = row
         return found
@@ -80,6 +80,8 @@ class ExportTests(WorldTestCase):
         self.assertIn(f"{DEMO_YEAR}年1-{DEMO_MONTH}月", sheet["A1"].value)
         self.assertIn("正式（仅已审核数据）", sheet["A1"].value)
         self.assertEqual(len(self.rows(sheet)), 14)
+        below = [sheet.cell(FIRST_ROW + 14 + k, 1).value for k in range(len(self.grid.groups) + 1)]
+        self.assertEqual(below, [f"{name}小计" for name in self.grid.groups.values()] + ["全区合计"])
         legend = next(r for r in range(FIRST_ROW, sheet.max_row + 1) if sheet.cell(r, 1).value == "图例")
         self.assertEqual([sheet.cell(legend, c).value for c in range(2, 7)],
                          ["达序时", "欠序时", "已完成全年", "未报", "无任务 -"])  # fmt: skip

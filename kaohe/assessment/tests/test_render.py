@@ -82,6 +82,9 @@ class GridTests(WorldTestCase):
         inputs = load(self.scheme, mode=mode, through=DEMO_MONTH)
         engine = score_period(inputs.engine_scheme, inputs.data, DEMO_MONTH)
         year = score_year(inputs.engine_scheme, inputs.data, through=DEMO_MONTH)
+        # The 小计 and 全区合计 rows: the grid's equal the reference board's (what kaohe score --json prints).
+        self.assertEqual(grid.totals, selectors.compute_board(inputs, DEMO_MONTH).totals)
+        self.assertTrue(any(s is not None and s.completion for t in grid.totals for s in t.sums.values()))
         order = sorted(engine.units, key=lambda r: (r.rank, grid.line(r.unit).sort_order))
         self.assertEqual([line.code for line in grid.lines], [r.unit for r in order])
         for line in grid.lines:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -51,6 +52,11 @@ class Command(BaseCommand):
 
 def _exact(value: Any) -> str | None:
     return None if value is None else str(exact_decimal(value))
+
+
+def _scaled(value: int | None) -> str | None:
+    """A sum held × 10^4 as its exact decimal."""
+    return None if value is None else str(exact_decimal(Decimal(value).scaleb(-4)))
 
 
 def board_dict(board: selectors.Board) -> dict[str, Any]:
@@ -103,12 +109,31 @@ def board_dict(board: selectors.Board) -> dict[str, Any]:
                 ],
             }
         )
+    totals = [
+        {
+            "group": total.group,  # null for 全区合计
+            "name": total.name,
+            "units": total.units,
+            "indicators": [
+                {
+                    "code": code,
+                    "target": None if found is None else _scaled(found.target),
+                    "actual": None if found is None else _scaled(found.actual),
+                    "completion": None if found is None else _exact(found.completion),
+                    "gap_pp": None if found is None else _exact(found.gap),
+                }
+                for code, found in total.sums.items()
+            ],
+        }
+        for total in board.totals
+    ]
     return {
         "period": f"{board.year}-{board.month:02d}",
         "mode": board.mode.value,
         "schedule": _exact(board.schedule),
         "engine_version": board.engine_version,
         "units": units,
+        "totals": totals,
     }
 
 
