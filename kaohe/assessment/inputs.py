@@ -85,6 +85,7 @@ def engine_scheme(scheme: Scheme, indicators: list[Indicator], units: tuple[Engi
                 plan_curve=plan_curve_from_list(ind.plan_curve) if ind.plan_curve else None,
                 interpolate_stages=ind.interpolate_stages,
                 counts_for_schedule=ind.counts_for_schedule,
+                category=ind.category.code,
                 group_weights={gw.group.code: gw.weight for gw in ind.group_weights.all()},
             )
         )
@@ -196,7 +197,10 @@ def load(
     items (the scheme keeps every unit), which is what a change to those units' data needs checked."""
     chosen = only_units
     indicators = list(
-        Indicator.objects.filter(scheme=scheme).prefetch_related("group_weights__group").order_by("sort_order", "code")
+        Indicator.objects.filter(scheme=scheme)
+        .select_related("category")
+        .prefetch_related("group_weights__group")
+        .order_by("sort_order", "code")
     )
     units = list(Unit.objects.assessed(scheme.year).select_related("group").order_by("sort_order", "code"))
     adjustments, vetoes = engine_items(scheme, through, chosen)

@@ -726,7 +726,10 @@ def load_arrays(
     `only` keeps those indicators and the parts of any combo among them; `items=False` leaves out bonus, deduction and
     veto items (one indicator's cells need none)."""
     indicators = list(
-        Indicator.objects.filter(scheme=scheme).prefetch_related("group_weights__group").order_by("sort_order", "code")
+        Indicator.objects.filter(scheme=scheme)
+        .select_related("category")
+        .prefetch_related("group_weights__group")
+        .order_by("sort_order", "code")
     )
     if only is not None:
         wanted = set(only)

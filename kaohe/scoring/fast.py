@@ -104,6 +104,7 @@ class YearScores:
     paced_n: I64
     indicator_rank: npt.NDArray[np.int32]  # 0: not ranked
     indicator_points_cents: I64
+    category_cents: dict[str, I64]  # 指标类别 → Σ its indicators' points per [k, unit], rounded half-up once
     bonus_cents: I64
     deduction_cents: I64
     total_cents: I64
@@ -758,6 +759,18 @@ def _totals(
     cell_cents, amb_c = round_cents(Val(lo, nn, np.zeros(lo.shape, bool)))
     for i, m, u in zip(*np.nonzero(amb_c), strict=True):
         cell_cents[i, m, u] = _cents(y.exact_cell(int(i), int(m), int(u))[0])
+    category_cents = {}
+    for code in dict.fromkeys(spec.category for spec in scheme.indicators):
+        rows = [i for i, spec in enumerate(scheme.indicators) if spec.category == code]
+        cents, amb_k = round_cents(Val(lo[rows].sum(axis=0), nn[rows].sum(axis=0), empty.copy()))
+        for m, u in zip(*np.nonzero(amb_k), strict=True):  # a rounding boundary inside the bracket: exactly
+            exact = sum(
+                (Fraction(int(lo[i, m, u]), S) if nn[i, m, u] == 0 else y.exact_cell(i, int(m), int(u))[0]
+                 for i in rows),
+                Fraction(0),
+            )  # fmt: skip
+            cents[m, u] = _cents(exact)
+        category_cents[code] = cents
     tie = on.astype(np.int64) if scheme.tie_break is TieBreak.ON_SCHEDULE_COUNT else None
     month_seg = np.broadcast_to(np.arange(M)[:, None], (M, U))
     all_valid = np.ones((M, U), bool)
@@ -781,6 +794,7 @@ def _totals(
         paced_n=pnn,
         indicator_rank=irank,
         indicator_points_cents=point_cents,
+        category_cents=category_cents,
         bonus_cents=round_cents(Val(bonus, np.zeros_like(bonus), empty))[0],
         deduction_cents=round_cents(Val(deduction, np.zeros_like(deduction), empty))[0],
         total_cents=total_cents,

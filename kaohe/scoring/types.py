@@ -329,6 +329,7 @@ class IndicatorSpec:
     counts_for_schedule: bool = True  # 计入序时统计
     vs_group_average: bool = False  # growth/ratio: 达序时 also needs ≥ the group's average (抚州 "市平均速度")
     name: str = ""
+    category: str = ""  # 指标类别 (经济发展 …): scores' subtotal per category; scoring itself ignores it
     # 分组权重: group -> weight; a unit whose group is listed uses that weight instead of `weight` for everything
     # weight-driven. Any Mapping (or (group, weight) pairs) is accepted and stored as a hashable GroupWeights.
     group_weights: Mapping[str, Decimal] = GroupWeights()
