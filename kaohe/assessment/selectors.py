@@ -457,6 +457,10 @@ class Grid:
     groups: dict[str, str]  # code → name
     engine_version: str
     totals: list[Total] = field(default_factory=list)  # each group's 小计, then 全区合计, over every unit
+    # 指标类别: code → (name, its indicators' codes in column order), and each unit's Σ points of the category
+    # (hundredths, the exact sum rounded once by the engine), as lists indexed by `Line.index`.
+    categories: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    category_points: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def schedule(self) -> Fraction:
@@ -545,8 +549,15 @@ def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
         return f.target, f.actual, f.staged
 
     totals = compute_totals(columns, groups, list(arrays.groups), cells)
+    categories: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for ind in loaded.indicators:
+        name, codes = categories.get(ind.category.code, (ind.category.name, ()))
+        categories[ind.category.code] = (name, (*codes, ind.code))
+    category_points = {code: scores.category_cents[code][k].tolist() for code in categories}
     lines.sort(key=lambda line: (line.rank, line.sort_order))
-    return Grid(scheme.year, month, mode, columns, lines, figures, groups, ENGINE_VERSION, totals)
+    return Grid(
+        scheme.year, month, mode, columns, lines, figures, groups, ENGINE_VERSION, totals, categories, category_points
+    )
 
 
 def _figures(

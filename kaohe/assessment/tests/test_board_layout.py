@@ -13,6 +13,7 @@ import io
 import json
 import re
 from decimal import Decimal
+from fractions import Fraction
 from typing import ClassVar
 
 import openpyxl
@@ -32,6 +33,7 @@ from kaohe.org.models import Unit
 from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupFactory
 from kaohe.schemes.models import Scheme
 from kaohe.schemes.tests.factories import CategoryFactory, IndicatorFactory, SchemeFactory, TargetFactory, published
+from kaohe.scoring import round_half_up
 
 YEAR = 2087
 FIGURES = {
@@ -292,3 +294,18 @@ class Totals(BoardLayoutWorld):
         page = self.page()
         self.assertNotIn("<tfoot>", page)
         self.assertNotIn("全区合计", page)
+
+
+class CategorySubtotals(BoardLayoutWorld):
+    def test_the_grid_holds_each_categorys_points_summed_exactly(self) -> None:
+        grid = self.grid()
+        self.assertEqual(grid.categories, {"jj": ("经济发展", ("inv", "zz")), "xmjs": ("项目建设", ("xm",))})
+        bing = grid.line("bing").index
+        # 固定资产投资 76,313.16 ÷ 84,000 × 50 = 45.4245 and 增速 alone in its group 20: 65.4245 → 65.42
+        self.assertEqual((grid.category_points["jj"][bing], grid.category_points["xmjs"][bing]), (6542, 3000))
+        board = selectors.scoreboard(scheme=self.scheme, month=4, mode=Mode.OFFICIAL)
+        for row in board.rows:
+            for code, (_, codes) in grid.categories.items():
+                exact = sum((Fraction(row.cells[c].points) for c in codes), Fraction(0))
+                shown = int(round_half_up(exact, 2).scaleb(2))
+                self.assertEqual(grid.category_points[code][grid.line(row.code).index], shown, (row.code, code))
