@@ -401,13 +401,13 @@ def _total_cells(grid: Grid, total: selectors.Total) -> str:
     """A total row's cells: Σ target, Σ 1–N月累计 and the completion of the sums for volumes and counts (and the
     序时差 of the sums), "-" for rates, levels and every point."""
     cells = []
+    where = text(total.group or "all")
     for c in grid.columns:
         found = total.sums[c.code]
         if found is None:
             cells.append(TOTAL_NONE)
             continue
         code = text(c.code)
-        where = text(total.group or "all")
         cells.append(
             f'<td class="text-end">{fmt_amount(found.target, c.places)}</td>'
             f'<td class="text-end" data-testid="sum-{where}-{code}">{fmt_amount(found.actual, c.places)}</td>'

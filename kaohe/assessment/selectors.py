@@ -580,7 +580,8 @@ def _figures(
     target = [t if has else None for t, has in zip(a.targets[i].tolist(), a.has_target[i].tolist(), strict=True)]
     actual = [v if rep else None for v, rep in zip(a.values[i, k].tolist(), a.reported[i, k].tolist(), strict=True)]
     combo = spec.rule if isinstance(spec.rule, ComboRule) else None
-    free = not combo and not needs_target(spec.rule)
+    # As the engine decides it: an indicator without a rule is tracked, never scored, with or without a target.
+    free = spec.rule is not None and not combo and not needs_target(spec.rule)
     scored_free = [free and st is Status.NO_TARGET and v is not None for st, v in zip(status, actual, strict=True)]
     parts = [loaded.arrays.indicators.index(part.indicator) for part in combo.parts] if combo else [i]
     special = {u for (j, u) in (*a.stages, *a.changes) if j in parts}
