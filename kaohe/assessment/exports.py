@@ -1,7 +1,8 @@
 """The 成绩单 as an Excel workbook, in the page's layout.
 
 One sheet: a title row; the two-row header, each indicator's name, measure and weight merged over
-目标 / 1-N月累计 / 完成% / 序时差 / 得分(名次); one row per unit, ending in 加分 / 扣分 / 否决 / 总分 /
+目标 / 1-N月累计 / 完成% / 序时差 / 得分(名次) (three rows when the page shows categories: each category's name
+merged over its indicators and its 小计); one row per unit, then the 小计 and 全区合计 rows, ending in 加分 / 扣分 / 否决 / 总分 /
 位次 / 组内位次 / 位次变化 / 达序时指标 / 等级; below, a legend and the basis (正式 or 预览).
 
 Numbers stay numbers. Each is the exact value rounded half-up to what the page shows: targets and figures with
@@ -21,8 +22,8 @@ from kaohe.scoring import Status as S
 from kaohe.scoring import VetoEffect, round_half_up
 
 from .inputs import Mode
+from .selectors import Block, Figures, Grid, Line, Total
 from .selectors import Column as BoardColumn
-from .selectors import Figures, Grid, Line, Total
 from .templatetags.kaohe_format import amount, pct, signed
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,6 +42,7 @@ COLOURS = {
     S.NOT_EVALUATED: ("#FAFAFA", "#999999"),
 }
 POINTS = "0.00"
+SUBTOTAL = CellFormat(bold=True, num_format=POINTS)
 
 
 def _digits(places: int) -> str:
@@ -120,8 +122,11 @@ def _cells(column: BoardColumn, figures: Figures, u: int) -> list[WriteValue | C
 
 def _row(grid: Grid, line: Line) -> list[WriteValue | Cell]:
     row: list[WriteValue | Cell] = [line.name]
-    for column in grid.columns:
-        row += _cells(column, grid.figures[column.code], line.index)
+    for slot in grid.slots():
+        if isinstance(slot, Block):
+            row.append(Cell(Decimal(grid.category_points[slot.code][line.index]).scaleb(-2), SUBTOTAL))
+            continue
+        row += _cells(slot, grid.figures[slot.code], line.index)
     pace = S.ON_SCHEDULE if line.score_on_schedule else S.BEHIND
     row += [
         Decimal(line.bonus).scaleb(-2),
@@ -142,7 +147,10 @@ def _total_row(grid: Grid, total: Total) -> list[WriteValue | Cell]:
     "-" for rates, levels and points; bold, like the page's footer."""
     bold = CellFormat(bold=True)
     row: list[WriteValue | Cell] = [Cell(total.name, bold)]
-    for c in grid.columns:
+    for c in grid.slots():
+        if isinstance(c, Block):
+            row.append(Cell("-", bold))
+            continue
         found = total.sums[c.code]
         staged = grid.figures[c.code].staged
         if found is None:
@@ -179,11 +187,16 @@ def title(grid: Grid, group: str = "") -> str:
 def scoreboard_sheet(grid: Grid, lines: list[Line], totals: Sequence[Total] = (), *, group: str = "") -> Sheet:
     """The sheet model: `lines` are the rows the viewer may see, in the board's order, then the `totals` rows."""
     columns = [Column("单位", width=14)]
-    spans = []
-    for c in grid.columns:
+    names: list[HeaderCell] = []  # each indicator merged over its cells; each 小计 over two rows
+    subheads: list[HeaderCell] = []
+    for c in grid.slots():
+        if isinstance(c, Block):
+            columns.append(Column(f"{c.name}小计", width=10, num_format=POINTS))
+            names.append(HeaderCell(f"{c.name}小计", rowspan=2))
+            continue
         value = c.kind in ("growth", "ratio")
         staged = grid.figures[c.code].staged
-        columns += [
+        cells = [
             Column("目标", width=11, num_format=amount_format(c.places)),
             Column(f"1-{grid.month}月累计", width=11, num_format=amount_format(c.places)),
             Column("增速" if c.kind == "growth" else "值" if value else "全年完成%" if staged else "完成%", width=9),
@@ -191,17 +204,22 @@ def scoreboard_sheet(grid: Grid, lines: list[Line], totals: Sequence[Total] = ()
             Column("差(pp)" if value else "序时差", width=9),
             Column("得分(名次)", width=10),
         ]
-        spans.append(6 if staged else 5)
+        columns += cells
+        names.append(HeaderCell(f"{c.name}\n{c.unit} · {amount(c.weight)}分", colspan=len(cells)))
+        subheads += [HeaderCell(col.title) for col in cells]
     columns += [Column(name, width=width, num_format=fmt) for name, fmt, width in TAIL]
+    blocks = grid.blocks()
+    depth = 3 if blocks else 2
+    categories = [
+        HeaderCell(b.name, colspan=sum(n.colspan for n in names[at : at + len(b.columns) + 1]))
+        for b, at in zip(blocks, _starts(blocks), strict=True)
+    ]
     header = [
         [HeaderCell(title(grid, group), colspan=len(columns))],
-        [HeaderCell("单位", rowspan=2)]
-        + [
-            HeaderCell(f"{c.name}\n{c.unit} · {amount(c.weight)}分", colspan=n)
-            for c, n in zip(grid.columns, spans, strict=True)
-        ]
-        + [HeaderCell(name, rowspan=2) for name, _, _ in TAIL],
-        [HeaderCell(col.title) for col in columns[1 : 1 + sum(spans)]],
+        [HeaderCell("单位", rowspan=depth), *(categories or names)]
+        + [HeaderCell(name, rowspan=depth) for name, _, _ in TAIL],
+        *([names] if blocks else []),
+        subheads,
     ]
     rows = [_row(grid, line) for line in lines] + [_total_row(grid, total) for total in totals]
     blank: list[WriteValue | Cell] = [None] * len(columns)
@@ -212,6 +230,15 @@ def scoreboard_sheet(grid: Grid, lines: list[Line], totals: Sequence[Total] = ()
     )
     rows += [blank, legend + [None] * (len(columns) - len(legend)), [note] + [None] * (len(columns) - 1)]
     return Sheet(SHEET, columns, rows, header_rows=header, freeze_columns=1)
+
+
+def _starts(blocks: Sequence[Block]) -> list[int]:
+    """Where each category's headers start among the indicators' and 小计 headers."""
+    starts, at = [], 0
+    for b in blocks:
+        starts.append(at)
+        at += len(b.columns) + 1
+    return starts
 
 
 def scoreboard_xlsx(grid: Grid, lines: list[Line], totals: Sequence[Total] = (), *, group: str = "") -> bytes:

@@ -34,7 +34,7 @@ from kaohe.scoring import ENGINE_VERSION, Status, stage_label
 
 from . import selectors
 from .inputs import Mode
-from .selectors import Column, Figures, Grid, Line
+from .selectors import Block, Column, Figures, Grid, Line
 from .templatetags.kaohe_format import STATUS_CLASSES, amount, pct, signed
 
 VOLUME_HEADS = ("完成%", "序时差")
@@ -140,6 +140,7 @@ MAX_PAGE = 10**6  # a larger ?page= means the last page just as well, and keeps 
 SORT_FIELDS = {"rank": "rank", "unit": "sort_order", "total": "total", "bonus": "bonus", "deduction": "deduction",
                "group_rank": "group_rank"}  # fmt: skip
 POINTS = "pts-"  # pts-<indicator code>: that indicator's points
+CATEGORY = "cat-"  # cat-<category code>: that category's 小计
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")  # an indicator code (org.models.code_validator)
 ARIA_SORT = {"asc": "ascending", "desc": "descending"}
 
@@ -156,7 +157,9 @@ class View:
     @classmethod
     def of(cls, params: Mapping[str, str]) -> View:
         sort, order = params.get("sort") or "rank", params.get("order") or "asc"  # no key: the grid's order
-        known = sort in SORT_FIELDS or (sort.startswith(POINTS) and CODE.fullmatch(sort[len(POINTS) :]))
+        known = sort in SORT_FIELDS or any(
+            sort.startswith(prefix) and CODE.fullmatch(sort[len(prefix) :]) for prefix in (POINTS, CATEGORY)
+        )
         if order not in ARIA_SORT or not known:
             sort, order = "rank", "asc"  # an unknown key or order is the default order, never an error
         return cls(page=_page_number(params.get("page")), sort=sort, order=order)
@@ -165,11 +168,11 @@ class View:
     def is_default_order(self) -> bool:
         return (self.sort, self.order) == ("rank", "asc")
 
-    def fit(self, lines: int, codes: Collection[str]) -> View:
-        """This view of a board of `lines` lines and these indicators: the page within 1..last (1 when the board is
-        not paged), and a points key of no indicator the default order."""
+    def fit(self, lines: int, keys: Collection[str]) -> View:
+        """This view of a board of `lines` lines whose columns sort by these keys (`sort_keys`): the page within
+        1..last (1 when the board is not paged), and a key of no column on this board the default order."""
         page = min(max(self.page, 1), page_count(lines))
-        if self.sort.startswith(POINTS) and self.sort[len(POINTS) :] not in codes:
+        if self.sort not in SORT_FIELDS and self.sort not in keys:
             return View(page=page)
         return View(page=page, sort=self.sort, order=self.order)
 
@@ -186,8 +189,17 @@ def page_count(lines: int) -> int:
     return max(1, -(-lines // PAGE_SIZE))
 
 
+def sort_keys(grid: Grid) -> frozenset[str]:
+    """The keys of the board's sortable columns beyond `SORT_FIELDS`: each indicator's points and, when the board
+    shows categories, each 小计."""
+    return frozenset([POINTS + c.code for c in grid.columns] + [CATEGORY + b.code for b in grid.blocks()])
+
+
 def _sort_value(grid: Grid, sort: str) -> Callable[[Line], int | None]:
     """What a line is sorted by; None for an indicator's cell that shows no points."""
+    if sort.startswith(CATEGORY):
+        subtotals = grid.category_points[sort[len(CATEGORY) :]]
+        return lambda line: subtotals[line.index]
     if sort.startswith(POINTS):
         figures = grid.figures[sort[len(POINTS) :]]
         return lambda line: figures.points[line.index] if figures.has_points(line.index) else None
@@ -295,35 +307,52 @@ def _is_value(column: Column) -> bool:
 
 
 def _head(grid: Grid, links: Links, server: ServerSort | None) -> str:
-    tail = 1 + 5 * len(grid.columns)
-    span = ' rowspan="2"'
+    """Two header rows (each indicator over its five cells), or three when the board shows categories: each
+    category's name over its indicators and its 小计."""
+    blocks = grid.blocks()
+    depth = 3 if blocks else 2
+    span = f' rowspan="{depth}"'
     top = ["<tr>" + _sortable("unit", "单位", f'{span} class="kh-sticky-col"', 0, server)]
-    for c in grid.columns:
-        url = f"{links.indicator[0]}{text(c.code)}{links.indicator[1]}"
-        top.append(
-            f'<th colspan="5" class="text-center"><a href="{url}">{text(c.name)}</a>'
-            f'<div class="small text-muted fw-normal">{text(c.unit)} · {amount(c.weight)}分</div></th>'
+    names: list[str] = []  # the indicators' row (and the 小计 headers)
+    second = []
+    col = 1
+    for slot in grid.slots():
+        if isinstance(slot, Block):
+            label = f"{text(slot.name)}小计"
+            names.append(_sortable(CATEGORY + slot.code, label, ' rowspan="2" class="kh-subtotal"', col, server))
+            col += 1
+            continue
+        url = f"{links.indicator[0]}{text(slot.code)}{links.indicator[1]}"
+        names.append(
+            f'<th colspan="5" class="text-center"><a href="{url}">{text(slot.name)}</a>'
+            f'<div class="small text-muted fw-normal">{text(slot.unit)} · {amount(slot.weight)}分</div></th>'
         )
-    top.append(
-        _sortable("bonus", "加分", span, tail, server)
-        + _sortable("deduction", "扣分", span, tail + 1, server)
-        + '<th rowspan="2">否决</th>'
-        + _sortable("total", "总分", span, tail + 3, server)
-        + _sortable("rank", "位次", span, tail + 4, server)
-        + _sortable("group_rank", "组内位次", span, tail + 5, server)
-        + '<th rowspan="2">位次变化</th><th rowspan="2">达序时指标</th><th rowspan="2">等级</th></tr>'
-    )
-    second = ["<tr>"]
-    for i, c in enumerate(grid.columns):
-        value, diff = HEADS.get(c.kind, VOLUME_HEADS)
-        if grid.figures[c.code].staged:
+        value, diff = HEADS.get(slot.kind, VOLUME_HEADS)
+        if grid.figures[slot.code].staged:
             value = STAGED_HEAD  # 全年 above, 完成阶段目标% below: which is which, as published tables print them
         second.append(
             f"<th>目标</th><th>1-{grid.month}月</th><th>{value}</th><th>{diff}</th>"
-            + _sortable(POINTS + c.code, "得分(名)", "", 1 + 5 * i + 4, server)
+            + _sortable(POINTS + slot.code, "得分(名)", "", col + 4, server)
         )
-    second.append("</tr>")
-    return "<thead>" + "".join(top) + "".join(second) + "</thead>"
+        col += 5
+    if blocks:
+        top += [
+            f'<th colspan="{5 * len(b.columns) + 1}" class="text-center kh-category">{text(b.name)}</th>'
+            for b in blocks
+        ]
+    else:
+        top += names
+    top.append(
+        _sortable("bonus", "加分", span, col, server)
+        + _sortable("deduction", "扣分", span, col + 1, server)
+        + f"<th{span}>否决</th>"
+        + _sortable("total", "总分", span, col + 3, server)
+        + _sortable("rank", "位次", span, col + 4, server)
+        + _sortable("group_rank", "组内位次", span, col + 5, server)
+        + f"<th{span}>位次变化</th><th{span}>达序时指标</th><th{span}>等级</th></tr>"
+    )
+    rows = "".join(top) + ("<tr>" + "".join(names) + "</tr>" if blocks else "")
+    return "<thead>" + rows + "<tr>" + "".join(second) + "</tr></thead>"
 
 
 def _column(
@@ -379,6 +408,22 @@ def _column(
     return cells, items
 
 
+def _subtotal(grid: Grid, block: Block, lines: list[Line], units: Sequence[str]) -> tuple[list[str], list[str]]:
+    """A category's 小计 cells and card items: the sum of its indicators' points, held exact and rounded once."""
+    subtotals = grid.category_points[block.code]
+    code, name = text(block.code), text(block.name)
+    cells, items = [], []
+    for k, line in enumerate(lines):
+        points = hundredths(subtotals[line.index])
+        cells.append(
+            f'<td class="text-end kh-subtotal" data-sort="{points}" data-testid="cat-{units[k]}-{code}">{points}</td>'
+        )
+        items.append(
+            f'<li class="d-flex kh-subtotal"><span class="me-auto">{name}小计</span><span>{points}分</span></li>'
+        )
+    return cells, items
+
+
 def _stage_text(f: Figures, u: int, places: int) -> str:
     """完成阶段目标% under the annual 完成% of a unit measured against a 分期目标 stage."""
     stage = f.stage[u] if f.stage else None
@@ -402,7 +447,10 @@ def _total_cells(grid: Grid, total: selectors.Total) -> str:
     序时差 of the sums), "-" for rates, levels and every point."""
     cells = []
     where = text(total.group or "all")
-    for c in grid.columns:
+    for c in grid.slots():
+        if isinstance(c, Block):
+            cells.append('<td class="text-end kh-none">-</td>')
+            continue
         found = total.sums[c.code]
         if found is None:
             cells.append(TOTAL_NONE)
@@ -454,7 +502,10 @@ def board_html(
     links = Links.of(grid.year, grid.month)
     query = "?mode=preview" if grid.mode == Mode.PREVIEW else ""
     units = [text(line.code) for line in lines]
-    columns = [_column(grid, c, lines, units, links, query) for c in grid.columns]
+    columns = [
+        _subtotal(grid, s, lines, units) if isinstance(s, Block) else _column(grid, s, lines, units, links, query)
+        for s in grid.slots()
+    ]
     rows, cards = [], []
     for k, line in enumerate(lines):
         code, name = units[k], text(line.name)
@@ -482,9 +533,10 @@ def board_html(
             f'<ul class="list-unstyled small mb-0">{"".join(items[k] for _, items in columns)}</ul></div>'
         )
     sortable = " data-sortable" if server is None else ""
+    grouped = " kh-grouped" if grid.blocks() else ""  # three header rows: scores.css sets where each sticks
     foot, total_cards = totals_html(grid, totals)
     table = (
-        f'<table class="table table-sm table-bordered kh-board mb-0"{sortable} data-testid="scoreboard">'
+        f'<table class="table table-sm table-bordered kh-board{grouped} mb-0"{sortable} data-testid="scoreboard">'
         f"{_head(grid, links, server)}<tbody>\n" + "\n".join(rows) + f"\n</tbody>{foot}</table>"
     )
     return mark_safe(table), mark_safe("\n".join([*cards, total_cards]))  # noqa: S308 - every text from the database is escaped
@@ -535,10 +587,10 @@ class Page:
 @dataclass(frozen=True)
 class Shape:
     """What a page's key needs of the board to normalise a view (`View.fit`) without the grid: how many lines the
-    viewer sees and which indicators there are. Recorded by `page` under the key's data stamp and scope."""
+    viewer sees and which columns it sorts by. Recorded by `page` under the key's data stamp and scope."""
 
     lines: int
-    codes: frozenset[str]
+    keys: frozenset[str]  # sort_keys
 
 
 @dataclass(frozen=True)
@@ -569,7 +621,7 @@ def page_keys(*, year: int, month: int, mode: Mode, user: User, group: str = "",
     board = f"kaohe:page:{year}:{month}:{mode}:{stamp}:{ENGINE_VERSION}:{scope_of(user)}:{group}"
     shape: Shape | None = cache.get(f"{board}:shape")
     if shape is not None:
-        view = view.fit(shape.lines, shape.codes)
+        view = view.fit(shape.lines, shape.keys)
     # PAGE_SIZE too: what a page number shows depends on it.
     return PageKeys(f"{board}:{PAGE_SIZE}:{view.page}:{view.sort}:{view.order}", f"{board}:shape")
 
@@ -586,10 +638,10 @@ def page(
     grid = selectors.grid(scheme=scheme, month=month, mode=mode)
     group = group if group in grid.groups else ""
     lines = visible_lines(user, grid, group)
-    codes = frozenset(c.code for c in grid.columns)
+    keys = sort_keys(grid)
     if shape_key:
-        cache.set(shape_key, Shape(len(lines), codes), selectors.CACHE_SECONDS)
-    view = view.fit(len(lines), codes)
+        cache.set(shape_key, Shape(len(lines), keys), selectors.CACHE_SECONDS)
+    view = view.fit(len(lines), keys)
     ordered = sort_lines(grid, lines, view)
     latest = selectors.latest_month(scheme, Mode.PREVIEW) or month
     pager_top = pager_bottom = mark_safe("")

@@ -443,6 +443,15 @@ class Figures:
         return any(s is not None for s in self.stage)
 
 
+@dataclass(frozen=True)
+class Block:
+    """A category's indicators side by side on the 成绩单, under its name and followed by its 小计."""
+
+    code: str
+    name: str
+    columns: list[Column]
+
+
 @dataclass(frozen=True, eq=False)
 class Grid:
     """The 成绩单 of one period as shown, for the page and its export (the same attributes as `Board` where they
@@ -468,6 +477,34 @@ class Grid:
 
     def line(self, code: str) -> Line:
         return next(line for line in self.lines if line.code == code)
+
+    def blocks(self) -> list[Block]:
+        """The indicators as column groups under their categories, each followed by its 小计 of points, as published
+        tables print them: when there are two categories or more and each one's indicators stand side by side in
+        the scheme's order. Otherwise none (one category's 小计 would only repeat the total, and columns moved
+        into categories would no longer be in the order the district set)."""
+        if len(self.categories) < 2:
+            return []
+        blocks: list[Block] = []
+        at = 0
+        for code, (name, codes) in self.categories.items():
+            columns = self.columns[at : at + len(codes)]
+            if tuple(c.code for c in columns) != codes:
+                return []
+            blocks.append(Block(code, name, columns))
+            at += len(codes)
+        return blocks if at == len(self.columns) else []
+
+    def slots(self) -> list[Column | Block]:
+        """The board's columns in the order the page and the export lay them out: each indicator, and each
+        category's 小计 after its indicators when the board shows categories (`blocks`)."""
+        blocks = self.blocks()
+        if not blocks:
+            return list(self.columns)
+        slots: list[Column | Block] = []
+        for block in blocks:
+            slots += [*block.columns, block]
+        return slots
 
 
 class UnitRow(NamedTuple):

@@ -9,6 +9,7 @@ indicator shown with 0 decimals and its rates with 1, a growth rate, and a per-i
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -36,6 +37,7 @@ from kaohe.schemes.tests.factories import CategoryFactory, IndicatorFactory, Sch
 from kaohe.scoring import round_half_up
 
 YEAR = 2087
+HEAD = 4  # the export's last header row: title, categories, indicators, their cells
 FIGURES = {
     3: {"inv": ("2000", "5000", "20000"), "zz": ("7.5", "9.1", "6.2"), "xm": ("1", "0", "2")},
     4: {"inv": ("4000", "9000.5", "76313.16"), "zz": ("8.4", "9.0", "6.5"), "xm": ("2", "0", "3")},
@@ -129,9 +131,9 @@ class NothingScoredIsHidden(BoardLayoutWorld):
         self.assertIn('data-testid="pts-bing-xm">30.00</a>', row.group())
         self.assertNotIn(">无任务</td>", row.group())  # every cell of 丙镇 carries its points
         sheet = self.export()
-        headers = [c.value for c in sheet[3]]
-        first = headers.index("1-4月累计", 1 + 5 * 2)  # xm is the third indicator
-        bing_row = next(r for r in sheet.iter_rows(min_row=4) if r[0].value == "丙镇")
+        headers = [c.value for c in sheet[HEAD]]
+        first = headers.index("1-4月累计", 1 + 5 * 2 + 1)  # xm is the third indicator, after 经济发展小计
+        bing_row = next(r for r in sheet.iter_rows(min_row=HEAD + 1) if r[0].value == "丙镇")
         self.assertEqual(bing_row[first].value, 3)
         self.assertEqual(bing_row[first + 3].value, 30)
 
@@ -200,7 +202,7 @@ class DisplayDecimals(BoardLayoutWorld):
 
     def test_the_export_carries_them_as_number_formats(self) -> None:
         sheet = self.export()
-        row = next(r for r in sheet.iter_rows(min_row=4) if r[0].value == "丙镇")
+        row = next(r for r in sheet.iter_rows(min_row=HEAD + 1) if r[0].value == "丙镇")
         target, actual, completion, gap = row[1:5]
         self.assertEqual((target.value, target.number_format), (84000, "#,##0"))
         self.assertEqual((actual.value, actual.number_format), (76313, "#,##0"))
@@ -258,11 +260,12 @@ class Totals(BoardLayoutWorld):
         self.assertEqual(footer.count("<tr"), len(self.grid().groups) + 1)
 
         sheet = self.export()
-        rows = {r[0].value: r for r in sheet.iter_rows(min_row=4) if r[0].value in ("全区合计", "平原组小计")}
+        rows = {r[0].value: r for r in sheet.iter_rows(min_row=HEAD + 1) if r[0].value in ("全区合计", "平原组小计")}
         district = rows["全区合计"]
         self.assertEqual([c.value for c in district[1:5]], [114000, 89314, 0.783, 45])
         self.assertEqual([c.value for c in district[6:10]], ["-", "-", "-", "-"])  # 增速
-        self.assertEqual(district[12].value, 5)  # 亿元以上项目
+        self.assertEqual(district[11].value, "-")  # 经济发展小计: points are not summed
+        self.assertEqual(district[13].value, 5)  # 亿元以上项目
         self.assertEqual(rows["平原组小计"][3].value, 0.433)
 
         totals = self.score_json()["totals"]
@@ -309,3 +312,66 @@ class CategorySubtotals(BoardLayoutWorld):
                 exact = sum((Fraction(row.cells[c].points) for c in codes), Fraction(0))
                 shown = int(round_half_up(exact, 2).scaleb(2))
                 self.assertEqual(grid.category_points[code][grid.line(row.code).index], shown, (row.code, code))
+
+    def test_the_board_shows_each_category_over_its_indicators_with_its_subtotal(self) -> None:
+        page = self.page()
+        head = page.split("<thead>")[1].split("</thead>")[0]
+        self.assertEqual(head.count("<tr>"), 3)
+        self.assertIn('<th colspan="11" class="text-center kh-category">经济发展</th>', head)  # 5 + 5 cells + 小计
+        self.assertIn('<th colspan="6" class="text-center kh-category">项目建设</th>', head)
+        self.assertIn('data-testid="cat-bing-jj">65.42</td>', page)
+        self.assertIn('data-testid="cat-bing-xmjs">30.00</td>', page)
+        # The browser sorts by the body column a header names: count 丙镇's cells up to each one.
+        row = re.search(r'<tr data-unit="bing">(.*?)</tr>', page, re.S)
+        assert row is not None
+        cells = re.findall(r"<t[dh][ >].*?</t[dh]>", row.group(1), re.S)
+        at = {name: next(i for i, c in enumerate(cells) if f'data-testid="{name}"' in c) for name in
+              ("cat-bing-jj", "cat-bing-xmjs", "total-bing")}  # fmt: skip
+        self.assertEqual(at, {"cat-bing-jj": 11, "cat-bing-xmjs": 17, "total-bing": 21})
+        self.assertIn('class="kh-subtotal" data-sort-key data-col="11">经济发展小计</th>', head)
+        self.assertIn('data-sort-key data-col="17">项目建设小计</th>', head)
+        self.assertIn('data-sort-key data-col="21">总分</th>', head)
+        self.assertIn('data-sort-key data-col="16">得分(名)</th>', head)  # xm's points
+        footer = page.split("<tfoot>")[1].split("</tfoot>")[0]
+        district = re.search(r'<tr class="kh-total" data-total="all">(.*?)</tr>', footer, re.S)
+        assert district is not None
+        self.assertEqual(len(re.findall(r"<t[dh][ >]", district.group(1))), len(cells))
+        self.assertIn('<span class="me-auto">经济发展小计</span><span>65.42分</span>', page)  # the phone card
+
+    def test_a_paged_board_sorts_by_a_subtotal_on_the_server(self) -> None:
+        original = render.PAGE_SIZE
+        render.PAGE_SIZE = 2
+        try:
+            cache.clear()
+            page = self.page(query="?sort=cat-jj&order=desc")
+        finally:
+            render.PAGE_SIZE = original
+        grid = self.grid()
+        subtotals = sorted((grid.category_points["jj"][line.index] for line in grid.lines), reverse=True)
+        shown = [int(points.replace(".", "")) for points in re.findall(r'data-testid="cat-\w+-jj">([\d.]+)</td>', page)]
+        self.assertEqual(shown, subtotals[:2])  # the first page: the two best 经济发展小计 of every unit
+        self.assertIn('aria-sort="descending"><a class="kh-sort"', page)
+
+    def test_the_export_merges_each_category_over_its_indicators_and_its_subtotal(self) -> None:
+        sheet = self.export()
+        merged = {str(r) for r in sheet.merged_cells.ranges}
+        self.assertIn("B2:L2", merged)  # 经济发展: inv, zz and its 小计
+        self.assertIn("M2:R2", merged)  # 项目建设
+        self.assertIn("L3:L4", merged)  # 经济发展小计 over two rows
+        self.assertEqual([sheet[at].value for at in ("B2", "M2", "L3")], ["经济发展", "项目建设", "经济发展小计"])
+        bing = next(r for r in sheet.iter_rows(min_row=HEAD + 1) if r[0].value == "丙镇")
+        self.assertEqual((bing[11].value, bing[11].number_format), (65.42, "0.00"))
+        self.assertEqual(bing[17].value, 30)
+        self.assertEqual(bing[21].value, 95.42)  # 总分 after both subtotals
+
+    def test_categories_not_side_by_side_or_only_one_make_no_column_groups(self) -> None:
+        grid = self.grid()
+        interleaved = dataclasses.replace(
+            grid, categories={"jj": ("经济发展", ("inv", "xm")), "xmjs": ("项目建设", ("zz",))}
+        )
+        one = dataclasses.replace(grid, categories={"jj": ("经济发展", ("inv", "zz", "xm"))})
+        self.assertEqual((len(grid.blocks()), interleaved.blocks(), one.blocks()), (2, [], []))
+        self.assertEqual([c.code for c in one.slots()], ["inv", "zz", "xm"])
+        table, _ = render.board_html(one, one.lines)
+        self.assertNotIn("kh-grouped", table)
+        self.assertNotIn("小计", table)
