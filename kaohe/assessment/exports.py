@@ -2,8 +2,9 @@
 
 One sheet: a title row; the two-row header, each indicator's name, measure and weight merged over
 目标 / 1-N月累计 / 完成% / 序时差 / 得分(名次) (three rows when the page shows categories: each category's name
-merged over its indicators and its 小计); one row per unit, then the 小计 and 全区合计 rows, ending in 加分 / 扣分 / 否决 / 总分 /
-位次 / 组内位次 / 位次变化 / 达序时指标 / 等级; below, a legend and the basis (正式 or 预览).
+merged over its indicators and its 小计); one row per unit, ending in 加分 / 扣分 / 否决 / 总分 / 位次 / 组内位次 /
+位次变化 / 达序时指标 / 等级; then the groups' 小计 and the 全区合计 rows; below, a legend and the basis (正式 or
+预览).
 
 Numbers stay numbers. Each is the exact value rounded half-up to what the page shows: targets and figures with
 the engine's `round_half_up`, completion, gap and points as the grid holds them (rounded once from the exact
@@ -124,7 +125,9 @@ def _row(grid: Grid, line: Line) -> list[WriteValue | Cell]:
     row: list[WriteValue | Cell] = [line.name]
     for slot in grid.slots():
         if isinstance(slot, Block):
-            row.append(Cell(Decimal(grid.category_points[slot.code][line.index]).scaleb(-2), SUBTOTAL))
+            evaluated = grid.block_evaluated(slot, line.index)
+            points = Decimal(grid.category_points[slot.code][line.index]).scaleb(-2) if evaluated else None
+            row.append(Cell(points, SUBTOTAL))
             continue
         row += _cells(slot, grid.figures[slot.code], line.index)
     pace = S.ON_SCHEDULE if line.score_on_schedule else S.BEHIND

@@ -337,7 +337,7 @@ def _head(grid: Grid, links: Links, server: ServerSort | None) -> str:
         col += 5
     if blocks:
         top += [
-            f'<th colspan="{5 * len(b.columns) + 1}" class="text-center kh-category">{text(b.name)}</th>'
+            f'<th colspan="{5 * len(b.columns) + 1}" class="kh-category"><span>{text(b.name)}</span></th>'
             for b in blocks
         ]
     else:
@@ -414,6 +414,10 @@ def _subtotal(grid: Grid, block: Block, lines: list[Line], units: Sequence[str])
     code, name = text(block.code), text(block.name)
     cells, items = [], []
     for k, line in enumerate(lines):
+        if not grid.block_evaluated(block, line.index):  # every indicator off its months: blank, like theirs
+            cells.append('<td class="kh-none" data-sort="-1"></td>')
+            items.append("")
+            continue
         points = hundredths(subtotals[line.index])
         cells.append(
             f'<td class="text-end kh-subtotal" data-sort="{points}" data-testid="cat-{units[k]}-{code}">{points}</td>'

@@ -495,6 +495,11 @@ class Grid:
             at += len(codes)
         return blocks if at == len(self.columns) else []
 
+    def block_evaluated(self, block: Block, u: int) -> bool:
+        """Some indicator of the category is assessed this period for unit `u` (quarterly ones are not every
+        month): otherwise its 小计 is blank, as the indicators' cells are."""
+        return any(self.figures[c.code].status[u] is not Status.NOT_EVALUATED for c in block.columns)
+
     def slots(self) -> list[Column | Block]:
         """The board's columns in the order the page and the export lay them out: each indicator, and each
         category's 小计 after its indicators when the board shows categories (`blocks`)."""

@@ -69,7 +69,10 @@ def build_scheme(year: int, *, admin: User, scale: Decimal) -> Scheme:
         for i, (code, name) in enumerate(CATEGORIES)
     }
     created: dict[str, Indicator] = {}
-    for order, spec in enumerate(INDICATORS, start=1):
+    # The scheme lists its indicators category by category, as published schemes do (一、经济发展 1. … 2. …): the
+    # 成绩单 then shows each category over its indicators with its 小计.
+    rank = {code: i for i, (code, _) in enumerate(CATEGORIES)}
+    for order, spec in enumerate(sorted(INDICATORS, key=lambda spec: rank[spec.category]), start=1):
         created[spec.code] = schemes.indicator_create(
             scheme=scheme, by=admin, code=spec.code, name=spec.name, unit=spec.unit, kind=spec.kind,
             owner=departments[spec.owner], source=spec.source, frequency=spec.frequency, rule=spec.rule,

@@ -26,15 +26,16 @@ from django.urls import reverse
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
 from kaohe.accounts.tests.factories import UserFactory
-from kaohe.assessment import render, selectors
+from kaohe.assessment import exports, render, selectors
 from kaohe.assessment.inputs import Mode
 from kaohe.collection import services as collection
 from kaohe.collection.tests.factories import SubmissionFactory, ValueFactory, owner_of
+from kaohe.lib.xlsx import Cell
 from kaohe.org.models import Unit
 from kaohe.org.tests.factories import DepartmentFactory, UnitFactory, UnitGroupFactory
 from kaohe.schemes.models import Scheme
 from kaohe.schemes.tests.factories import CategoryFactory, IndicatorFactory, SchemeFactory, TargetFactory, published
-from kaohe.scoring import round_half_up
+from kaohe.scoring import Status, round_half_up
 
 YEAR = 2087
 HEAD = 4  # the export's last header row: title, categories, indicators, their cells
@@ -317,8 +318,8 @@ class CategorySubtotals(BoardLayoutWorld):
         page = self.page()
         head = page.split("<thead>")[1].split("</thead>")[0]
         self.assertEqual(head.count("<tr>"), 3)
-        self.assertIn('<th colspan="11" class="text-center kh-category">经济发展</th>', head)  # 5 + 5 cells + 小计
-        self.assertIn('<th colspan="6" class="text-center kh-category">项目建设</th>', head)
+        self.assertIn('<th colspan="11" class="kh-category"><span>经济发展</span></th>', head)  # 5 + 5 cells + 小计
+        self.assertIn('<th colspan="6" class="kh-category"><span>项目建设</span></th>', head)
         self.assertIn('data-testid="cat-bing-jj">65.42</td>', page)
         self.assertIn('data-testid="cat-bing-xmjs">30.00</td>', page)
         # The browser sorts by the body column a header names: count 丙镇's cells up to each one.
@@ -375,3 +376,16 @@ class CategorySubtotals(BoardLayoutWorld):
         table, _ = render.board_html(one, one.lines)
         self.assertNotIn("kh-grouped", table)
         self.assertNotIn("小计", table)
+
+    def test_a_category_off_its_months_has_a_blank_subtotal(self) -> None:
+        grid = self.grid()
+        xm = grid.figures["xm"]
+        quarterly = dataclasses.replace(xm, status=[Status.NOT_EVALUATED] * len(xm.status))
+        off = dataclasses.replace(grid, figures={**grid.figures, "xm": quarterly})
+        table, cards = render.board_html(off, off.lines)
+        self.assertNotIn('data-testid="cat-bing-xmjs"', table)
+        self.assertIn('data-testid="cat-bing-jj">65.42</td>', table)
+        self.assertNotIn("项目建设小计</span>", cards)
+        self.assertIn("项目建设小计</th>", table)  # the column stays, blank
+        sheet = exports.scoreboard_sheet(off, [off.line("bing")])
+        self.assertEqual(sheet.rows[0][17], Cell(None, exports.SUBTOTAL))

@@ -19,7 +19,7 @@ from kaohe.scoring import Status, round_half_up, score_period
 from kaohe.test import DEMO_MONTH, DEMO_YEAR, WorldTestCase
 
 URL = f"/scores/{DEMO_YEAR}/{DEMO_MONTH}/export.xlsx"
-FIRST_ROW = 4  # title, two header rows, then the units
+FIRST_ROW = 5  # title, the categories, the indicators, their parts, then the units
 
 
 def number(cell: Any) -> Decimal:
@@ -33,10 +33,15 @@ class ExportTests(WorldTestCase):
         cache.clear()
         self.scheme = Scheme.objects.get(year=DEMO_YEAR)
         self.grid = selectors.grid(scheme=self.scheme, month=DEMO_MONTH)
-        self.indicators = [c.code for c in self.grid.columns]
-        # Five columns per indicator, six where some township is measured against a 分期目标 stage (完成阶段目标%).
-        self.spans = [6 if self.grid.figures[c].staged else 5 for c in self.indicators]
-        self.tail = 2 + sum(self.spans)  # first column after the indicators (1-based): 加分
+        # Five columns per indicator, six where some township is measured against a 分期目标 stage (完成阶段目标%),
+        # and one for each category's 小计 after its indicators: the first column (1-based) of each.
+        self.starts: dict[str, int] = {}
+        self.staged = {c.code for c in self.grid.columns if self.grid.figures[c.code].staged}
+        at = 2
+        for slot in self.grid.slots():
+            self.starts[slot.code] = at
+            at += 1 if isinstance(slot, selectors.Block) else 6 if slot.code in self.staged else 5
+        self.tail = at  # first column after the indicators: 加分
 
     def export(self, role: str = "district_leader", query: str = "") -> tuple[Any, Any]:
         response = self.client_for(role).get(URL + query)
@@ -57,26 +62,28 @@ class ExportTests(WorldTestCase):
     def column(self, indicator: str, part: int) -> int:
         """1-based column of an indicator's part: 0 目标, 1 1-N月累计, 2 完成%, 3 序时差, 4 得分(名次) (a staged
         indicator has 完成阶段目标% after 完成%)."""
-        i = self.indicators.index(indicator)
-        staged = self.spans[i] == 6
-        return 2 + sum(self.spans[:i]) + part + (1 if staged and part >= 3 else 0)
+        return self.starts[indicator] + part + (1 if indicator in self.staged and part >= 3 else 0)
 
     def test_the_layout_is_the_pages(self) -> None:
         response, sheet = self.export()
-        last = 1 + sum(self.spans) + 9
+        last = self.tail + 8
         merged = {str(r) for r in sheet.merged_cells.ranges}
         letter = openpyxl.utils.get_column_letter
         self.assertIn(f"A1:{letter(last)}1", merged)  # the title
-        self.assertIn("A2:A3", merged)  # 单位 over both header rows
-        self.assertIn("B2:F2", merged)  # the first indicator over its five columns
-        self.assertIn(f"{letter(self.tail)}2:{letter(self.tail)}3", merged)  # 加分
+        self.assertIn("A2:A4", merged)  # 单位 over the three header rows
+        economy = self.starts["economy"]  # 经济发展小计, after the category's nine indicators
+        self.assertEqual(economy, 2 + 5 * 9)
+        self.assertIn(f"B2:{letter(economy)}2", merged)  # 经济发展 over its indicators and its 小计
+        self.assertEqual((sheet["B2"].value, sheet.cell(3, economy).value), ("经济发展", "经济发展小计"))
+        self.assertIn("B3:F3", merged)  # the first indicator over its five columns
+        self.assertIn(f"{letter(self.tail)}2:{letter(self.tail)}4", merged)  # 加分
         first = self.grid.columns[0]
-        self.assertEqual(sheet["B2"].value, f"{first.name}\n{first.unit} · 10分")
-        self.assertEqual([sheet.cell(3, c).value for c in range(2, 7)],
+        self.assertEqual(sheet["B3"].value, f"{first.name}\n{first.unit} · 10分")
+        self.assertEqual([sheet.cell(4, c).value for c in range(2, 7)],
                          ["目标", f"1-{DEMO_MONTH}月累计", "完成%", "序时差", "得分(名次)"])  # fmt: skip
         tail = [sheet.cell(2, self.tail + k).value for k in range(9)]
         self.assertEqual(tail, ["加分", "扣分", "否决", "总分", "位次", "组内位次", "位次变化", "达序时指标", "等级"])
-        self.assertEqual(sheet.freeze_panes, "B4")
+        self.assertEqual(sheet.freeze_panes, "B5")
         self.assertIn(f"{DEMO_YEAR}年1-{DEMO_MONTH}月", sheet["A1"].value)
         self.assertIn("正式（仅已审核数据）", sheet["A1"].value)
         self.assertEqual(len(self.rows(sheet)), 14)
@@ -107,6 +114,13 @@ class ExportTests(WorldTestCase):
             self.assertEqual(sheet.cell(row, self.tail + 5).value, result.group_rank, line.code)
             self.assertEqual(number(sheet.cell(row, self.tail)), round_half_up(result.bonus, 2), line.code)
             self.assertEqual(number(sheet.cell(row, self.tail + 1)), round_half_up(result.deduction, 2), line.code)
+            for block in self.grid.blocks():  # each category's 小计: its points' exact sum, rounded once
+                exact = sum(result.indicator(c.code).points for c in block.columns)
+                subtotal = sheet.cell(row, self.starts[block.code])
+                if self.grid.block_evaluated(block, line.index):
+                    self.assertEqual(number(subtotal), round_half_up(exact, 2), (line.code, block.code))
+                else:
+                    self.assertIsNone(subtotal.value)
             for cell in result.indicators:
                 if cell.status in (Status.NOT_EVALUATED, Status.NO_TARGET):
                     continue
@@ -194,7 +208,7 @@ class StagedExportTests(WorldTestCase):
         self.assertEqual(staged, ["gdzc", "gytz"])
         response = self.client_for("district_leader").get(URL)
         sheet = openpyxl.load_workbook(io.BytesIO(response.content))["成绩单"]
-        headers = [sheet.cell(3, c).value for c in range(1, sheet.max_column + 1)]
+        headers = [sheet.cell(FIRST_ROW - 1, c).value for c in range(1, sheet.max_column + 1)]
         self.assertEqual(headers.count("完成阶段目标%"), 2)
         at = headers.index("完成阶段目标%")
         self.assertEqual(headers[at - 1 : at + 2], ["全年完成%", "完成阶段目标%", "序时差"])

@@ -194,7 +194,8 @@ class PagingTests(PagedTestCase):
     def test_the_export_keeps_every_row(self) -> None:
         response = self.leader.get(URL + "export.xlsx?page=2&sort=total&order=desc")
         sheet = openpyxl.load_workbook(io.BytesIO(response.content))["成绩单"]
-        names = [sheet.cell(row, 1).value for row in range(4, 4 + len(self.order))]
+        first = 5  # title, the categories, the indicators, their parts
+        names = [sheet.cell(row, 1).value for row in range(first, first + len(self.order))]
         self.assertEqual(names, [line.name for line in self.grid.lines])
 
 
@@ -252,7 +253,7 @@ class SortTests(PagedTestCase):
         html = self.get("?sort=total&order=asc")
         self.assertNotIn("data-sortable", html)
         self.assertNotIn("data-sort-key", html)
-        self.assertIn('<th rowspan="2" aria-sort="ascending"><a class="kh-sort" '
+        self.assertIn('<th rowspan="3" aria-sort="ascending"><a class="kh-sort" '
                       'href="?mode=official&amp;sort=total&amp;order=desc">总分</a></th>', html)  # fmt: skip
         self.assertEqual(html.count("aria-sort="), 1)
         heads = dict((label, html_lib.unescape(url)) for url, label in
@@ -260,6 +261,7 @@ class SortTests(PagedTestCase):
         self.assertEqual(heads["位次"], "?mode=official")  # the default order has the shortest URL
         self.assertEqual(heads["单位"], "?mode=official&sort=unit&order=asc")
         self.assertEqual(heads["加分"], "?mode=official&sort=bonus&order=asc")
+        self.assertEqual(heads["经济发展小计"], "?mode=official&sort=cat-economy&order=asc")
         self.assertEqual(heads["扣分"], "?mode=official&sort=deduction&order=asc")
         self.assertEqual(heads["组内位次"], "?mode=official&sort=group_rank&order=asc")
         points = re.findall(r'<a class="kh-sort" href="([^"]+)">得分\(名\)</a>', html)
@@ -282,7 +284,7 @@ class UnpagedTests(PagedTestCase):
         self.assertEqual(render.PAGE_SIZE, 100)
         html = self.get()
         self.assertIn('data-sortable data-testid="scoreboard"', html)
-        self.assertIn('<th rowspan="2" class="kh-sticky-col" data-sort-key data-col="0">单位</th>', html)
+        self.assertIn('<th rowspan="3" class="kh-sticky-col" data-sort-key data-col="0">单位</th>', html)
         self.assertNotIn("kh-pager", html)
         self.assertNotIn("kh-sort", html)
         self.assertNotIn("aria-sort", html)

@@ -244,7 +244,9 @@ class PageTests(WorldTestCase):
         row = re.search(r'<tr data-unit="qingshi">(.*?)</tr>', html)
         assert row is not None
         cells = re.findall(r"<t[hd][ >]", row.group(1))
-        self.assertEqual(len(cells), 1 + 5 * len(grid.columns) + 9)  # the header's data-col indexes hold
+        # the header's data-col indexes hold: 5 cells per indicator and each category's 小计
+        self.assertEqual(len(cells), 1 + 5 * len(grid.columns) + len(grid.blocks()) + 9)
+        self.assertEqual(len(grid.blocks()), 4)
         line = grid.line("qingshi")
         f = grid.figures["ybgg"]
         points = render.hundredths(f.points[line.index])
