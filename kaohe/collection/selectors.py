@@ -27,6 +27,7 @@ from . import services
 from .choices import EDITABLE, SubmissionStatus
 from .models import Submission, Value
 from .quality import Issue
+from .timeliness import report_deadline
 
 if TYPE_CHECKING:
     from kaohe.accounts.models import User
@@ -390,6 +391,73 @@ def review_queue(*, user: User, scheme: Scheme, month: int) -> dict[str, list[Qu
         blocking = sum(1 for i in issues if i.blocking)
         queue[submission.status].append(QueueRow(submission, len(issues) - blocking, blocking))
     return queue
+
+
+def now() -> dt.datetime:
+    """The review queue's clock: whether a month's deadline has passed (tests freeze it)."""
+    return timezone.now()
+
+
+@dataclass(frozen=True)
+class MissingReport:
+    """A report the month asks of a township or a department that has not been handed in."""
+
+    unit: Unit
+    owner: Department | None  # None: the township's own report (乡镇自报)
+    draft: Submission | None  # started and not handed in
+
+    @property
+    def owner_label(self) -> str:
+        return (self.owner.short_name or self.owner.name) if self.owner else "乡镇自报"
+
+
+@dataclass(frozen=True)
+class Missing:
+    deadline: dt.datetime
+    passed: bool
+    days_late: int  # whole days since the deadline (0 before it)
+    reports: list[MissingReport]
+
+
+def missing_reports(*, user: User, scheme: Scheme, month: int, at: dt.datetime | None = None) -> Missing:
+    """The reports of `month` not handed in: for each township the viewer sees, its own report and each
+    department's report for it, wherever the month asks for an indicator of theirs (`services.carries`: on its
+    months, with a target where the rule needs one), without a submission handed in (none, or a draft). They are
+    未报 once the deadline (`report_deadline`) has passed; a report handed in, even returned, is no longer missing.
+    A few queries whatever the district's size: the rule of each indicator is read once, not once per township."""
+    at = at or now()
+    deadline = report_deadline(scheme, month)
+    units = list(Unit.objects.visible_to(user).assessed(scheme.year).order_by("sort_order", "code"))
+    always: dict[int | None, set[int]] = {}  # owner → indicators asked of every township
+    targeted: dict[int | None, set[int]] = {}  # owner → indicators asked where the township has a target
+    owners: dict[int, Department] = {}
+    for ind in Indicator.objects.filter(scheme=scheme).select_related("owner", "part_of"):
+        if not services.carries(ind, month, has_target=True):
+            continue
+        key = None if ind.source == DataSource.SELF_REPORTED else ind.owner_id
+        if key is not None:
+            owners[key] = ind.owner
+        (always if services.carries(ind, month, has_target=False) else targeted).setdefault(key, set()).add(ind.pk)
+    targets: dict[int, set[int]] = {}
+    for indicator_id, unit_id in Target.objects.filter(indicator__scheme=scheme).values_list("indicator_id", "unit_id"):
+        targets.setdefault(unit_id, set()).add(indicator_id)
+    handed: dict[tuple[int, int | None], Submission] = {
+        (s.unit_id, s.owner_id): s for s in Submission.objects.filter(scheme=scheme, month=month, unit__in=units)
+    }
+    keys = sorted(
+        always.keys() | targeted.keys(), key=lambda k: (k is not None, owners[k].sort_order if k else 0, k or 0)
+    )
+    reports = []
+    for unit in units:
+        own = targets.get(unit.pk, set())
+        for key in keys:
+            if not (always.get(key) or targeted.get(key, set()) & own):
+                continue
+            found = handed.get((unit.pk, key))
+            if found is None or found.status == SubmissionStatus.DRAFT:
+                reports.append(MissingReport(unit, owners.get(key) if key else None, found))
+    late = max(0, (timezone.localtime(at).date() - deadline.date()).days)
+    return Missing(deadline, deadline < at, late, reports)
 
 
 def period_label(month: int) -> str:

@@ -7,7 +7,7 @@ on, so a stale form changes nothing ("已被他人修改，请刷新"). Every ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -46,6 +46,7 @@ REASON_REQUIRED = "请填写{what}原因。"
 NOT_PUBLISHED = "{year}年考核方案尚未发布，暂不能填报。"
 BLOCKED = "数据未通过校验，不能提交：{problems}"
 NOT_APPROVED = "只有已审核的数据需要解锁（当前状态：{status}）。"
+OWN_REPORT = "不能审核自己提交的数据。"
 
 
 class StaleVersion(ApplicationError):
@@ -72,13 +73,14 @@ def owner_indicators(submission: Submission) -> list[Indicator]:
     else:
         rows = rows.filter(owner_id=submission.owner_id).exclude(source=DataSource.SELF_REPORTED)
     with_target = set(Target.objects.filter(unit_id=submission.unit_id).values_list("indicator_id", flat=True))
-    return [
-        ind
-        for ind in rows.order_by("sort_order", "code")
-        if not ind.is_derived
-        and evaluated_in(ind, submission.month)
-        and (ind.pk in with_target or not indicator_needs_target(ind))
-    ]
+    return [ind for ind in rows.order_by("sort_order", "code") if carries(ind, submission.month, ind.pk in with_target)]
+
+
+def carries(indicator: Indicator, month: int, has_target: bool) -> bool:
+    """Whether a township's report of `month` asks for this indicator (see `owner_indicators`)."""
+    if indicator.is_derived or not evaluated_in(indicator, month):
+        return False
+    return has_target or not indicator_needs_target(indicator)
 
 
 def evaluated_in(indicator: Indicator, month: int) -> bool:
@@ -221,28 +223,71 @@ def submission_submit(*, submission: Submission, by: User, expected_version: int
     return _transition(locked, SubmissionStatus.SUBMITTED, by, ChangeAction.SUBMIT, "")
 
 
-@transaction.atomic
-def submission_approve(*, submission: Submission, by: User) -> Submission:
-    """Accept and lock the figures: from now on they change only through an unlock."""
+def _to_review(submission: Submission, by: User, expected_version: int | None) -> Submission:
+    """The submission locked for a decision: handed in, by someone else, and (with `expected_version`) as the
+    reviewer saw it: figures resubmitted since the queue was shown are not approved unseen."""
     if not may_review(by):
         raise ApplicationError(NOT_REVIEWER)
-    locked = _lock(submission, None)
+    locked = _lock(submission, expected_version)
     if locked.status != SubmissionStatus.SUBMITTED:
         raise ApplicationError(NOT_SUBMITTED.format(status=locked.get_status_display()))
+    if locked.submitted_by_id == by.pk:  # whoever proposes never approves
+        raise ApplicationError(OWN_REPORT)
+    return locked
+
+
+@transaction.atomic
+def submission_approve(*, submission: Submission, by: User, expected_version: int | None = None) -> Submission:
+    """Accept and lock the figures: from now on they change only through an unlock."""
+    locked = _to_review(submission, by, expected_version)
     return _transition(locked, SubmissionStatus.APPROVED, by, ChangeAction.APPROVE, "")
 
 
 @transaction.atomic
-def submission_return(*, submission: Submission, reason: str, by: User) -> Submission:
+def submission_return(
+    *, submission: Submission, reason: str, by: User, expected_version: int | None = None
+) -> Submission:
     """Send the figures back to their owner with the reason; the reviewer never edits them."""
-    if not may_review(by):
-        raise ApplicationError(NOT_REVIEWER)
     if not reason.strip():
         raise ApplicationError(REASON_REQUIRED.format(what="退回"))
-    locked = _lock(submission, None)
-    if locked.status != SubmissionStatus.SUBMITTED:
-        raise ApplicationError(NOT_SUBMITTED.format(status=locked.get_status_display()))
+    locked = _to_review(submission, by, expected_version)
     return _transition(locked, SubmissionStatus.RETURNED, by, ChangeAction.RETURN, reason.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One submission of a batch, at the version the reviewer confirmed, and its 退回 reason."""
+
+    submission: Submission
+    version: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    done: list[Submission]
+    refused: list[tuple[Submission, str]]  # each with the reason it was not decided
+
+
+def submissions_decide(*, decisions: Sequence[Decision], approve: bool, by: User) -> BatchOutcome:
+    """Approve (or return) several submissions at once, each on its own: the four-eyes rule and the version
+    lock hold for each, one refused (changed since the reviewer confirmed, no longer submitted) leaves the
+    others decided, and the outcome names every refusal and why."""
+    done: list[Submission] = []
+    refused: list[tuple[Submission, str]] = []
+    for d in decisions:
+        try:
+            if approve:
+                done.append(submission_approve(submission=d.submission, by=by, expected_version=d.version))
+            else:
+                done.append(
+                    submission_return(submission=d.submission, reason=d.reason, by=by, expected_version=d.version)
+                )
+        except StaleVersion:
+            refused.append((d.submission, "确认后已被修改或重新提交，请重新打开核对。"))
+        except ApplicationError as exc:
+            refused.append((d.submission, exc.message))
+    return BatchOutcome(done, refused)
 
 
 @transaction.atomic

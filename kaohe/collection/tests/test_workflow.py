@@ -49,8 +49,11 @@ class SmallWorld(TestCase):
         scheme = SchemeFactory.create(year=2041)
         category = CategoryFactory.create(scheme=scheme)
         self_reported = {"scheme": scheme, "category": category, "source": DataSource.SELF_REPORTED}
-        cls.signed = IndicatorFactory.create(name="签约额", weight=D(40), requires_evidence=True, **self_reported)
-        cls.investment = IndicatorFactory.create(name="到位资金", weight=D(40), **self_reported)
+        # Explicit orders: the factory's codes (ind9, ind10 …) do not sort as they were made.
+        cls.signed = IndicatorFactory.create(
+            name="签约额", weight=D(40), requires_evidence=True, sort_order=1, **self_reported
+        )
+        cls.investment = IndicatorFactory.create(name="到位资金", weight=D(40), sort_order=2, **self_reported)
         cls.farming = IndicatorFactory.create(
             scheme=scheme, category=category, name="农业产值", weight=D(20), owner=cls.stats,
             frequency=Frequency.QUARTERLY,
