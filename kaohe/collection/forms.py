@@ -253,3 +253,17 @@ class ReasonForm(forms.Form):
         if not reason:
             raise ValidationError(self.fields["reason"].error_messages["required"], code="required")
         return reason
+
+
+PICK = re.compile(r"(\d{1,12}):(\d{1,9})")
+
+
+def picks(values: list[str]) -> list[tuple[int, int]] | None:
+    """The submissions ticked in the review queue, each as (id, the version shown); None if one is malformed."""
+    found = []
+    for value in values:
+        match = PICK.fullmatch(value)
+        if match is None:
+            return None
+        found.append((int(match[1]), int(match[2])))
+    return list(dict.fromkeys(found))  # a submission ticked twice is decided once

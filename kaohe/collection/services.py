@@ -47,6 +47,7 @@ NOT_PUBLISHED = "{year}年考核方案尚未发布，暂不能填报。"
 BLOCKED = "数据未通过校验，不能提交：{problems}"
 NOT_APPROVED = "只有已审核的数据需要解锁（当前状态：{status}）。"
 OWN_REPORT = "不能审核自己提交的数据。"
+REVIEW_STALE = "您核对之后，数据已被修改或重新提交，请重新打开核对。"
 
 
 class StaleVersion(ApplicationError):
@@ -228,7 +229,10 @@ def _to_review(submission: Submission, by: User, expected_version: int | None) -
     reviewer saw it: figures resubmitted since the queue was shown are not approved unseen."""
     if not may_review(by):
         raise ApplicationError(NOT_REVIEWER)
-    locked = _lock(submission, expected_version)
+    try:
+        locked = _lock(submission, expected_version)
+    except StaleVersion:
+        raise StaleVersion(REVIEW_STALE) from None
     if locked.status != SubmissionStatus.SUBMITTED:
         raise ApplicationError(NOT_SUBMITTED.format(status=locked.get_status_display()))
     if locked.submitted_by_id == by.pk:  # whoever proposes never approves
@@ -283,8 +287,6 @@ def submissions_decide(*, decisions: Sequence[Decision], approve: bool, by: User
                 done.append(
                     submission_return(submission=d.submission, reason=d.reason, by=by, expected_version=d.version)
                 )
-        except StaleVersion:
-            refused.append((d.submission, "确认后已被修改或重新提交，请重新打开核对。"))
         except ApplicationError as exc:
             refused.append((d.submission, exc.message))
     return BatchOutcome(done, refused)

@@ -13,6 +13,7 @@ app_name = "collection"
 urlpatterns: list[URLPattern] = [
     path("", views.index, name="index"),
     path("review/<int:year>/<int:month>/", views.review_queue, name="review_queue"),
+    path("review/<int:year>/<int:month>/batch/", views.review_batch, name="review_batch"),
     path("dept/<str:indicator>/<int:year>/<int:month>/", views.dept_grid, name="dept_grid"),
     path("dept/<str:indicator>/<int:year>/<int:month>/save/", views.dept_grid_save, name="dept_grid_save"),
     path("submission/<int:submission_id>/", views.submission_detail, name="submission_detail"),

@@ -22,11 +22,11 @@ from kaohe.accounts.models import User
 from kaohe.accounts.permissions import requires, role_has
 from kaohe.core.exceptions import ApplicationError
 from kaohe.org.models import Unit
-from kaohe.schemes.models import Indicator
+from kaohe.schemes.models import Indicator, Scheme
 
 from . import selectors, services
 from .choices import EDITABLE, SubmissionStatus
-from .forms import EntryForm, GridForm, ReasonForm, differs
+from .forms import EntryForm, GridForm, ReasonForm, differs, picks
 from .models import Submission
 
 SAVED = "已保存。"
@@ -53,6 +53,12 @@ def _post_only(request: HttpRequest) -> HttpResponse | None:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     return None
+
+
+def _version(request: HttpRequest) -> int | None:
+    """The version of the submission the page showed (a decision on figures changed since is refused)."""
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 def _error_count(form: Any) -> int:
@@ -331,6 +337,8 @@ def review_queue(request: HttpRequest, year: int, month: int) -> HttpResponse:
     context = {
         "scheme": scheme,
         "month": month,
+        "missing": selectors.missing_reports(user=user, scheme=scheme, month=month),
+        "can_batch": services.may_review(user),
         "submitted": queue[SubmissionStatus.SUBMITTED],
         "returned": queue[SubmissionStatus.RETURNED],
         "approved": queue[SubmissionStatus.APPROVED],
@@ -339,6 +347,82 @@ def review_queue(request: HttpRequest, year: int, month: int) -> HttpResponse:
         **selectors.period_context(month),
     }
     return render(request, "collection/review_queue.html", context)
+
+
+BATCH_ACTIONS = {"approve": "通过", "return": "退回"}
+REASON_LIMIT = 1000
+
+
+@requires("data.review")
+def review_batch(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """Approve or return the submissions ticked in the queue: first a confirmation that lists them (and takes the
+    退回 reason, one for all or one each), then the decisions, each at the version the queue showed."""
+    user = _user(request)
+    scheme = selectors.scheme_published(year)
+    selectors.check_month(month)
+    if (refused := _post_only(request)) is not None:
+        return refused
+    queue_url = reverse("collection:review_queue", args=[year, month])
+    action = request.POST.get("action", "")
+    chosen = picks(request.POST.getlist("pick"))
+    if action not in BATCH_ACTIONS or chosen is None:
+        messages.error(request, "所选数据无效，请刷新页面后重新选择。")
+        return redirect(queue_url)
+    if not chosen:
+        messages.warning(request, "请先勾选要审核的数据。")
+        return redirect(queue_url)
+    rows = []
+    for pk, version in chosen:
+        submission = access_submission(user, pk, "review")
+        if submission.scheme_id != scheme.pk or submission.month != month:
+            raise Http404(NOT_FOUND)
+        rows.append((submission, version))
+    approve = action == "approve"
+    common = request.POST.get("reason", "").strip()
+    reasons = {s.pk: request.POST.get(f"reason-{s.pk}", "").strip() for s, _ in rows}
+    if request.POST.get("confirm") != "1":
+        return _confirm(request, scheme, month, action, rows, common, reasons)
+    if not approve:
+        error = ""
+        if any(len(r) > REASON_LIMIT for r in (common, *reasons.values())):
+            error = f"原因不能超过 {REASON_LIMIT} 字。"
+        elif not common and not all(reasons.values()):
+            error = "请填写退回原因：可统一填写，也可逐份填写。"
+        if error:
+            return _confirm(request, scheme, month, action, rows, common, reasons, error=error)
+    decisions = [services.Decision(s, version, reasons[s.pk] or common) for s, version in rows]
+    outcome = services.submissions_decide(decisions=decisions, approve=approve, by=user)
+    if outcome.done:
+        names = "、".join(f"{s.unit.name}（{s.owner_label}）" for s in outcome.done)
+        messages.success(request, f"已{BATCH_ACTIONS[action]} {len(outcome.done)} 份：{names}。")
+    for submission, why in outcome.refused:
+        messages.error(
+            request, f"未能{BATCH_ACTIONS[action]}：{submission.unit.name}（{submission.owner_label}）——{why}"
+        )
+    return redirect(queue_url)
+
+
+def _confirm(
+    request: HttpRequest, scheme: Scheme, month: int, action: str, rows: list[tuple[Submission, int]], common: str,
+    reasons: dict[int, str], *, error: str = "",
+) -> HttpResponse:  # fmt: skip
+    """The confirmation of a batch: what will be approved or returned, with each one's checks."""
+    listed = []
+    for submission, version in rows:
+        issues = services.submission_check(submission)
+        blocking = sum(1 for i in issues if i.blocking)
+        listed.append((selectors.QueueRow(submission, len(issues) - blocking, blocking), version))
+    context = {
+        "scheme": scheme,
+        "month": month,
+        "action": action,
+        "verb": BATCH_ACTIONS[action],
+        "rows": [(row, version, reasons.get(row.submission.pk, "")) for row, version in listed],
+        "reason": common,
+        "error": error,
+        **selectors.period_context(month),
+    }
+    return render(request, "collection/review_confirm.html", context, status=400 if error else 200)
 
 
 def _render_detail(
@@ -393,7 +477,7 @@ def submission_approve(request: HttpRequest, submission_id: int) -> HttpResponse
     if (refused := _post_only(request)) is not None:
         return refused
     try:
-        services.submission_approve(submission=submission, by=_user(request))
+        services.submission_approve(submission=submission, by=_user(request), expected_version=_version(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _render_detail(request, submission, status=400)
@@ -410,7 +494,10 @@ def submission_return(request: HttpRequest, submission_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, submission, return_form=form, status=400)
     try:
-        services.submission_return(submission=submission, reason=form.cleaned_data["reason"], by=_user(request))
+        services.submission_return(
+            submission=submission, reason=form.cleaned_data["reason"], by=_user(request),
+            expected_version=_version(request),
+        )  # fmt: skip
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _render_detail(request, submission, return_form=form, status=400)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import ClassVar
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from django.test import TestCase
+from django.urls import reverse
 
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
@@ -99,7 +101,7 @@ class BatchReviewTests(ReviewWorld):
 
         self.assertEqual([s.unit.code for s in outcome.done], ["t1", "t2", "t4", "t5"])
         self.assertEqual([(s.unit.code, why) for s, why in outcome.refused],
-                         [("t3", "确认后已被修改或重新提交，请重新打开核对。")])  # fmt: skip
+                         [("t3", "您核对之后，数据已被修改或重新提交，请重新打开核对。")])  # fmt: skip
         statuses = dict(self.scheme.submissions.values_list("unit__code", "status"))
         self.assertEqual(statuses, {"t1": "approved", "t2": "approved", "t3": "submitted", "t4": "approved",
                                     "t5": "approved"})  # fmt: skip
@@ -181,3 +183,99 @@ class MissingReportTests(ReviewWorld):
     def test_a_township_user_sees_only_his_own(self) -> None:
         found = selectors.missing_reports(user=self.clerks[3], scheme=self.scheme, month=MONTH, at=self.deadline)
         self.assertEqual([(r.unit.code, r.owner_label) for r in found.reports], [("t4", "乡镇自报")])
+
+
+class BatchReviewPageTests(ReviewWorld):
+    def setUp(self) -> None:
+        self.client.force_login(self.reviewer)
+        self.queue = reverse("collection:review_queue", args=[YEAR, MONTH])
+        self.batch = reverse("collection:review_batch", args=[YEAR, MONTH])
+
+    def picks(self, submissions: list[Submission]) -> list[str]:
+        return [f"{s.pk}:{s.version}" for s in submissions]
+
+    def test_the_queue_ticks_each_submission_at_the_version_shown(self) -> None:
+        shown = [self.handed_in(k) for k in range(2)]
+        page = self.client.get(self.queue).content.decode()
+        for s in shown:
+            self.assertIn(f'name="pick" value="{s.pk}:{s.version}" form="kh-batch"', page)
+        self.assertIn('data-testid="batch-approve"', page)
+
+    def test_five_confirmed_then_approved_but_the_one_changed_meanwhile(self) -> None:
+        shown = [self.handed_in(k) for k in range(5)]
+        confirm = self.client.post(self.batch, {"action": "approve", "pick": self.picks(shown)})
+        self.assertEqual(confirm.status_code, 200)
+        listed = confirm.content.decode()
+        self.assertEqual(listed.count('<tr data-submission="'), 5)
+        self.assertIn("确认通过 5 份", listed)
+        self.assertEqual(self.scheme.submissions.filter(status=SubmissionStatus.APPROVED).count(), 0)  # not yet
+        # 第3镇 is returned and handed in again while the confirmation is open.
+        services.submission_return(
+            submission=shown[2], reason="请核实", by=UserFactory.create(role=Role.DISTRICT_REVIEWER)
+        )
+        services.submission_submit(submission=Submission.objects.get(pk=shown[2].pk), by=self.clerks[2])
+        done = self.client.post(
+            self.batch, {"action": "approve", "confirm": "1", "pick": self.picks(shown)}, follow=True
+        )
+        notes = [str(m) for m in done.context["messages"]]
+        own = "（乡镇自报）"
+        stale = services.REVIEW_STALE
+        self.assertEqual(notes, [f"已通过 4 份：第1镇{own}、第2镇{own}、第4镇{own}、第5镇{own}。",
+                                 f"未能通过：第3镇{own}——{stale}"])  # fmt: skip
+        self.assertEqual(self.scheme.submissions.filter(status=SubmissionStatus.APPROVED).count(), 4)
+
+    def test_a_return_needs_a_reason_for_each_and_takes_one_for_all(self) -> None:
+        shown = [self.handed_in(k) for k in range(2)]
+        form = {"action": "return", "confirm": "1", "pick": self.picks(shown)}
+        missing = self.client.post(self.batch, {**form, f"reason-{shown[0].pk}": "签约额有误"})
+        self.assertEqual(missing.status_code, 400)
+        self.assertContains(missing, "请填写退回原因：可统一填写，也可逐份填写。", status_code=400)
+        self.assertContains(missing, 'value="签约额有误"', status_code=400)  # what was typed stays
+        self.assertEqual(self.scheme.submissions.filter(status=SubmissionStatus.RETURNED).count(), 0)
+        self.client.post(self.batch, {**form, "reason": "佐证不全", f"reason-{shown[0].pk}": "签约额有误"})
+        reasons = dict(self.scheme.submissions.values_list("unit__code", "return_reason"))
+        self.assertEqual(reasons, {"t1": "签约额有误", "t2": "佐证不全"})
+
+    def test_a_submission_out_of_scope_or_of_another_month_answers_404(self) -> None:
+        ours = self.handed_in(0)
+        other = self.handed_in(1, month=MONTH - 1)
+        self.assertEqual(
+            self.client.post(self.batch, {"action": "approve", "pick": self.picks([other])}).status_code, 404
+        )
+        clerk = self.client_class()
+        clerk.force_login(self.clerks[1])
+        self.assertEqual(clerk.post(self.batch, {"action": "approve", "pick": self.picks([ours])}).status_code, 404)
+        bad = self.client.post(self.batch, {"action": "approve", "pick": ["1;drop"]}, follow=True)
+        self.assertEqual([str(m) for m in bad.context["messages"]], ["所选数据无效，请刷新页面后重新选择。"])
+        self.assertEqual(Submission.objects.get(pk=ours.pk).status, SubmissionStatus.SUBMITTED)
+
+    def test_unreported_rows_appear_after_the_deadline_and_leave_when_the_report_arrives(self) -> None:
+        deadline = MissingReportTests.deadline
+        with patch.object(selectors, "now", return_value=deadline - dt.timedelta(hours=1)):
+            before = self.client.get(self.queue).content.decode()
+        self.assertNotIn('data-testid="queue-missing"', before)
+        self.assertIn("未提交 8 份（报送截止 2043年5月10日 23:59）", before)
+        with patch.object(selectors, "now", return_value=deadline + dt.timedelta(days=2)):
+            after = self.client.get(self.queue).content.decode()
+            self.assertIn('<tr data-missing="t4:self">', after)
+            self.assertIn("未报 8 份", after)
+            self.assertIn('<td class="text-end text-danger">2 天</td>', after)
+            self.handed_in(3)
+            arrived = self.client.get(self.queue).content.decode()
+        self.assertNotIn('<tr data-missing="t4:self">', arrived)
+        self.assertIn("未报 7 份", arrived)
+
+    def test_a_single_approval_holds_the_version_its_page_showed(self) -> None:
+        shown = self.handed_in(0)
+        page = self.client.get(reverse("collection:submission_detail", args=[shown.pk])).content.decode()
+        self.assertIn(f'<input type="hidden" name="version" value="{shown.version}">', page)
+        other = UserFactory.create(role=Role.DISTRICT_REVIEWER)
+        services.submission_return(submission=shown, reason="请核实", by=other)
+        services.submission_submit(submission=Submission.objects.get(pk=shown.pk), by=self.clerks[0])
+        url = reverse("collection:submission_approve", args=[shown.pk])
+        stale = self.client.post(url, {"version": shown.version})
+        self.assertContains(stale, "您核对之后，数据已被修改或重新提交，请重新打开核对。", status_code=400)
+        self.assertEqual(Submission.objects.get(pk=shown.pk).status, SubmissionStatus.SUBMITTED)
+        fresh = Submission.objects.get(pk=shown.pk)
+        self.assertEqual(self.client.post(url, {"version": fresh.version}).status_code, 302)
+        self.assertEqual(Submission.objects.get(pk=shown.pk).status, SubmissionStatus.APPROVED)
