@@ -153,12 +153,15 @@ def engine_values(
 
 
 def engine_items(
-    scheme: Scheme, through: int, units: Collection[int] | None = None
+    scheme: Scheme, through: int, units: Collection[int] | None = None, *, records_of: Scheme | None = None
 ) -> tuple[tuple[Adjustment, ...], tuple[Veto, ...]]:
+    """Approved items and timeliness deductions; with `records_of`, that scheme's records and reports under
+    `scheme`'s item types (matched by code, the items `scheme` does not have left out): a proposal's view."""
+    source = records_of or scheme
     adjustments: list[Adjustment] = []
     vetoes: list[Veto] = []
     records = ItemRecord.objects.filter(
-        item_type__scheme=scheme, status=RequestStatus.APPROVED, month__lte=through
+        item_type__scheme=source, status=RequestStatus.APPROVED, month__lte=through
     ).select_related("item_type", "unit")
     if units is not None:
         records = records.filter(unit_id__in=units)
@@ -170,17 +173,22 @@ def engine_items(
         else:
             adjustments.append(Adjustment(unit=record.unit.code, category=item.code, points=record.points,
                                           month=record.month, reason=record.reason))  # fmt: skip
+    if records_of is not None:
+        kept = {t.code for t in scheme.item_types.all() if t.kind in (ItemKind.BONUS, ItemKind.DEDUCTION)}
+        adjustments = [a for a in adjustments if a.category in kept]
     codes = None if units is None else set(Unit.objects.filter(pk__in=units).values_list("code", flat=True))
-    adjustments += [a for a in timeliness_deductions(scheme, through) if codes is None or a.unit in codes]
+    found = timeliness_deductions(scheme, through, reports_of=source)
+    adjustments += [a for a in found if codes is None or a.unit in codes]
     return tuple(adjustments), tuple(vetoes)
 
 
-def timeliness_deductions(scheme: Scheme, through: int) -> list[Adjustment]:
-    """Each late or missing monthly report costs the timeliness item's points, from that report's month on."""
+def timeliness_deductions(scheme: Scheme, through: int, *, reports_of: Scheme | None = None) -> list[Adjustment]:
+    """Each late or missing monthly report (of `reports_of`, by default the scheme's own) costs the scheme's
+    timeliness item's points, from that report's month on."""
     items = [t for t in scheme.item_types.all() if t.from_timeliness and t.kind == ItemKind.DEDUCTION]
     if not items or through < 1:
         return []
-    found = timeliness(scheme=scheme, up_to_month=through)
+    found = timeliness(scheme=reports_of or scheme, up_to_month=through)
     result = []
     for item in items:
         for unit, record in found.items():
@@ -191,22 +199,40 @@ def timeliness_deductions(scheme: Scheme, through: int) -> list[Adjustment]:
 
 
 def load(
-    scheme: Scheme, *, mode: Mode = Mode.OFFICIAL, through: int = 12, only_units: Collection[int] | None = None
+    scheme: Scheme,
+    *,
+    mode: Mode = Mode.OFFICIAL,
+    through: int = 12,
+    only_units: Collection[int] | None = None,
+    figures: Scheme | None = None,
 ) -> Inputs:
     """The engine's view of one year, from the database; with `only_units` (ids), only their targets, figures and
-    items (the scheme keeps every unit), which is what a change to those units' data needs checked."""
+    items (the scheme keeps every unit), which is what a change to those units' data needs checked.
+
+    With `figures`, a proposal scored on another scheme's data (模拟): `scheme`'s indicators, rules, weights, item
+    types and grades on the figures, item records and reports of `figures`, matched by indicator and item code. A
+    scenario keeps its own targets; next year's draft is scored on this year's targets, so that the comparison shows
+    what its rules would do.
+    """
     chosen = only_units
+    data_scheme = figures or scheme
     indicators = list(
         Indicator.objects.filter(scheme=scheme)
         .select_related("category")
         .prefetch_related("group_weights__group")
         .order_by("sort_order", "code")
     )
-    units = list(Unit.objects.assessed(scheme.year).select_related("group").order_by("sort_order", "code"))
-    adjustments, vetoes = engine_items(scheme, through, chosen)
+    units = list(Unit.objects.assessed(data_scheme.year).select_related("group").order_by("sort_order", "code"))
+    adjustments, vetoes = engine_items(scheme, through, chosen, records_of=figures)
+    targets = engine_targets(scheme if figures is None or scheme.is_scenario else figures, chosen)
+    values = engine_values(data_scheme, mode, through, chosen)
+    if figures is not None:
+        codes = {ind.code for ind in indicators}
+        targets = {key: t for key, t in targets.items() if key[1] in codes}
+        values = {key: v for key, v in values.items() if key[1] in codes}
     data = YearData(
-        targets=engine_targets(scheme, chosen),
-        values=engine_values(scheme, mode, through, chosen),
+        targets=targets,
+        values=values,
         adjustments=adjustments,
         vetoes=vetoes,
     )

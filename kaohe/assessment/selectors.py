@@ -157,11 +157,13 @@ def latest_month(scheme: Scheme, mode: Mode = Mode.OFFICIAL) -> int | None:
 
 
 @scores_scheme
-def scoreboard(*, scheme: Scheme, month: int, mode: Mode = Mode.OFFICIAL) -> Board:
-    key = f"kaohe:board:{scheme.pk}:{month}:{mode}:{data_stamp()}:{ENGINE_VERSION}"
+def scoreboard(*, scheme: Scheme, month: int, mode: Mode = Mode.OFFICIAL, figures: Scheme | None = None) -> Board:
+    """The engine's full board; with `figures`, a proposal's rules on that scheme's data (see `inputs.load`)."""
+    on = figures.pk if figures is not None else ""
+    key = f"kaohe:board:{scheme.pk}:{on}:{month}:{mode}:{data_stamp()}:{ENGINE_VERSION}"
     board: Board | None = cache.get(key)
     if board is None:
-        board = compute_board(load(scheme, mode=mode, through=month), month)
+        board = compute_board(load(scheme, mode=mode, through=month, figures=figures), month)
         cache.set(key, board, CACHE_SECONDS)
     return board
 
@@ -901,3 +903,92 @@ def explanations(*, scheme: Scheme, month: int, mode: Mode, indicator: str) -> d
             found = {result.unit: result.indicator(indicator) for result in period.units}
         cache.set(key, found, CACHE_SECONDS)
     return found
+
+
+# --- 模拟: a proposed scheme beside the official board ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moved:
+    """One indicator's (or the items') share of a unit's change: proposed points − official points, exact."""
+
+    code: str
+    name: str
+    points: Fraction
+
+
+@dataclass(frozen=True)
+class Change:
+    """A unit under both schemes: None where it is not on that board."""
+
+    code: str
+    name: str
+    official: UnitResult | None
+    proposed: UnitResult | None
+    moved: tuple[Moved, ...]
+
+    @property
+    def points(self) -> Fraction | None:
+        if self.official is None or self.proposed is None:
+            return None
+        return self.proposed.total - self.official.total
+
+    @property
+    def places(self) -> int | None:
+        """Places gained (+) or lost (−) in the district's ranking under the proposal."""
+        if self.official is None or self.proposed is None:
+            return None
+        return self.official.rank - self.proposed.rank
+
+
+@dataclass(frozen=True)
+class Comparison:
+    proposed_scheme: Scheme
+    figures: Scheme
+    month: int
+    official: Board
+    proposed: Board
+    changes: list[Change]
+
+    @property
+    def changed(self) -> list[Change]:
+        return [c for c in self.changes if c.points or c.places]
+
+
+ITEMS = "items"  # the bonus and deduction items, as one line of a unit's change
+
+
+def _moved(
+    official: UnitResult | None, proposed: UnitResult | None, names: dict[str, str], top: int
+) -> tuple[Moved, ...]:
+    def points(result: UnitResult | None) -> dict[str, Fraction]:
+        if result is None:
+            return {}
+        found = {r.indicator: r.points for r in result.indicators}
+        found[ITEMS] = result.bonus - result.deduction
+        return found
+
+    before, after = points(official), points(proposed)
+    moved = [
+        Moved(code, names.get(code, code), after.get(code, Fraction(0)) - before.get(code, Fraction(0)))
+        for code in dict.fromkeys([*before, *after])
+    ]
+    moved = [m for m in moved if m.points]
+    return tuple(sorted(moved, key=lambda m: -abs(m.points))[:top])
+
+
+def compare(*, proposed: Scheme, figures: Scheme, month: int, top: int = 3) -> Comparison:
+    """The month's official 成绩单 of `figures` beside `proposed` scored on the same approved figures: each unit's
+    points and rank under both, the change, and the `top` indicators that moved it most."""
+    official = scoreboard(scheme=figures, month=month)
+    board = scoreboard(scheme=proposed, month=month, figures=figures)
+    names = {c.code: c.name for c in official.columns} | {c.code: c.name for c in board.columns} | {ITEMS: "加扣分"}
+    before = {r.code: r for r in official.rows}
+    after = {r.code: r for r in board.rows}
+    changes = []
+    for code in dict.fromkeys([*after, *before]):
+        old, new = before.get(code), after.get(code)
+        name = (new or old).name  # type: ignore[union-attr]
+        old_result, new_result = old.result if old else None, new.result if new else None
+        changes.append(Change(code, name, old_result, new_result, _moved(old_result, new_result, names, top)))
+    return Comparison(proposed, figures, month, official, board, changes)

@@ -26,7 +26,7 @@ MIN_YEAR, MAX_YEAR = 2000, 9999  # a scheme's year (schemes.models.Scheme.year)
 
 def _scheme(year: int) -> Scheme:
     """The year's published scheme; one returned for revision raises SchemeReturned (its notice page)."""
-    scheme = Scheme.objects.filter(year=year).first()
+    scheme = Scheme.objects.official().filter(year=year).first()
     if scheme is not None and scheme.is_returned:
         raise SchemeReturned(scheme)
     if scheme is None or not scheme.is_published:
@@ -36,7 +36,7 @@ def _scheme(year: int) -> Scheme:
 
 def latest_scheme() -> Scheme | None:
     """The latest year that has been published (a returned one too: its pages say it is being revised)."""
-    return Scheme.objects.filter(published_at__isnull=False).order_by("-year").first()
+    return Scheme.objects.official().filter(published_at__isnull=False).order_by("-year").first()
 
 
 def _mode(request: HttpRequest) -> Mode:

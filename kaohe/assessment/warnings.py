@@ -280,6 +280,7 @@ def last_year_figures(year: int, month: int) -> dict[tuple[str, str], tuple[Deci
     """Last year's approved (1–N月累计, full year) per (unit, indicator code), where it has both. One query."""
     rows = Value.objects.filter(
         submission__scheme__year=year - 1,
+        submission__scheme__scenario="",
         submission__status=SubmissionStatus.APPROVED,
         submission__month__in={month, 12},
     ).values_list("submission__unit__code", "indicator__code", "submission__month", "amount")

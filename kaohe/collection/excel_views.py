@@ -23,7 +23,6 @@ from kaohe.core.exceptions import ApplicationError
 from kaohe.core.forms import ACCEPT, MAX_UPLOAD_BYTES, PREVIEW, UploadForm, too_large
 from kaohe.core.services import changelog_record
 from kaohe.lib import xlsx
-from kaohe.schemes.choices import SchemeStatus
 from kaohe.schemes.models import Scheme
 
 from . import importers, templates_xlsx
@@ -35,7 +34,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _published_years() -> list[int]:
-    return list(Scheme.objects.filter(status=SchemeStatus.PUBLISHED).order_by("-year").values_list("year", flat=True))
+    return list(Scheme.objects.published().order_by("-year").values_list("year", flat=True))
 
 
 def _default_month(year: int) -> int:
@@ -77,7 +76,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
                 user.unit.name if owner is None and user.unit else templates_xlsx.owner_label(owner)
             )
     if context["can_targets"]:
-        context["schemes"] = list(Scheme.objects.order_by("-year"))
+        context["schemes"] = list(Scheme.objects.official().order_by("-year"))
     return context
 
 

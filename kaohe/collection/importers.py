@@ -462,7 +462,7 @@ def values_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) -> 
     (SELECT … FOR UPDATE) before they are checked, so a submit or save cannot slip in between.
     """
     grid = rows
-    scheme = Scheme.objects.filter(year=grid.year).first()
+    scheme = Scheme.objects.official().filter(year=grid.year).first()
     if scheme is None or not scheme.is_published:
         raise ImportRejected(services.NOT_PUBLISHED.format(year=grid.year))
     owner = _check_owner(by, grid.owner)
@@ -828,7 +828,7 @@ def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) ->
     grid = rows
     if not role_has(by.role, "scheme.manage"):
         raise ImportRejected(NO_TARGETS_ROLE)
-    scheme = Scheme.objects.filter(year=grid.year).first()
+    scheme = Scheme.objects.official().filter(year=grid.year).first()
     if scheme is None:
         raise ImportRejected(NO_SCHEME.format(year=grid.year))
     if not dry_run:

@@ -68,7 +68,7 @@ def check_entries(
     issues: list[Issue] = []
     codes = [i.code for i in indicators]
     previous = _values(scheme, month - 1, [unit.pk], codes) if month > 1 else {}
-    last_year_scheme = Scheme.objects.filter(year=scheme.year - 1).first()
+    last_year_scheme = Scheme.objects.official().filter(year=scheme.year - 1).first()
     last_year = _values(last_year_scheme, month, [unit.pk], codes) if last_year_scheme else {}
     totals_needed = {i.part_of.code for i in indicators if i.part_of_id and i.part_of}
     current_totals = _values(scheme, month, [unit.pk], totals_needed) if totals_needed else {}

@@ -20,7 +20,7 @@ from kaohe.accounts.access import NOT_FOUND
 from kaohe.accounts.choices import Role
 from kaohe.core.models import ChangeLog
 from kaohe.org.models import Department, Unit
-from kaohe.schemes.choices import DataSource, SchemeStatus
+from kaohe.schemes.choices import DataSource
 from kaohe.schemes.models import Indicator, Scheme, Target
 
 from . import services
@@ -40,12 +40,12 @@ MONTHS = range(1, 13)
 
 def published_years() -> list[int]:
     """Years with a published scheme, latest first (only a published scheme can be filled in)."""
-    return list(Scheme.objects.filter(status=SchemeStatus.PUBLISHED).order_by("-year").values_list("year", flat=True))
+    return list(Scheme.objects.published().order_by("-year").values_list("year", flat=True))
 
 
 def scheme_published(year: int) -> Scheme:
     """The published scheme of the year; 404 for a year without one, like any unknown page."""
-    scheme = Scheme.objects.filter(year=year, status=SchemeStatus.PUBLISHED).first()
+    scheme = Scheme.objects.published().filter(year=year).first()
     if scheme is None:
         raise Http404(NOT_FOUND)
     return scheme
@@ -77,7 +77,7 @@ def assessed_township(unit: Unit) -> Unit:
 def grid_indicator(year: int, code: str) -> Indicator:
     """A department-owned indicator of the year's published scheme (self-reported ones have township forms)."""
     indicator = (
-        Indicator.objects.filter(scheme__year=year, scheme__status=SchemeStatus.PUBLISHED, code=code)
+        Indicator.objects.filter(scheme__in=Scheme.objects.published().filter(year=year), code=code)
         .exclude(source=DataSource.SELF_REPORTED)
         .select_related("scheme", "owner", "part_of")
         .first()

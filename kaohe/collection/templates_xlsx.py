@@ -176,7 +176,7 @@ def values_grid(*, user: User, year: int, month: int) -> Grid:
     """The user's monthly template: townships in his scope × the indicators he owns, filled with what is saved."""
     if not 1 <= month <= 12:
         raise ApplicationError("月份须在1到12之间。")
-    scheme = Scheme.objects.filter(year=year).first()
+    scheme = Scheme.objects.official().filter(year=year).first()
     if scheme is None or not scheme.is_published:
         raise ApplicationError(services.NOT_PUBLISHED.format(year=year))
     owner_code, owner = owner_of(user)
@@ -252,7 +252,7 @@ def targets_grid(*, year: int) -> Grid:
     """Every assessed township × every indicator of the year's scheme that takes targets: for each indicator its
     annual target, its stretch target (奋斗目标) and one column per stage (一季度 / 上半年 / 前三季度 …), filled with
     the targets set so far."""
-    scheme = Scheme.objects.filter(year=year).first()
+    scheme = Scheme.objects.official().filter(year=year).first()
     if scheme is None:
         raise ApplicationError(f"{year}年没有考核方案。")
     units = list(Unit.objects.assessed(year).order_by("sort_order", "code"))

@@ -13,7 +13,6 @@ from django.db.models import ProtectedError
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.services import changelog_record, model_update, snapshot
-from kaohe.schemes.choices import SchemeStatus
 
 from .choices import ASSESSED_KINDS, UnitKind
 from .models import ALLOWED_PARENT_KIND, Department, Unit, UnitGroup
@@ -145,7 +144,7 @@ def _check_deactivation(unit: Unit, from_year: int) -> None:
         raise ValidationError({"inactive_from": "区（县）是组织树的根，不能停用。"})
     if not 2000 <= from_year <= 9999:
         raise ValidationError({"inactive_from": "停用年度须在2000到9999之间。"})
-    published = Scheme.objects.filter(year__gte=from_year, status=SchemeStatus.PUBLISHED).order_by("year").first()
+    published = Scheme.objects.published().filter(year__gte=from_year).order_by("year").first()
     if published is not None and unit.kind in ASSESSED_KINDS:
         raise ValidationError(
             {

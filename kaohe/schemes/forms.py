@@ -191,7 +191,7 @@ class SchemeForm(forms.Form):
 
     def clean_year(self) -> int:
         year: int = self.cleaned_data["year"]
-        if Scheme.objects.filter(year=year).exists():
+        if Scheme.objects.official().filter(year=year).exists():
             raise ValidationError(f"{year}年的考核方案已存在。")
         return year
 

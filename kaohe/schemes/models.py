@@ -40,11 +40,30 @@ def validate_stage_months(value: object) -> None:
         raise ValidationError("分期目标月份须由小到大、不重复。")
 
 
-class Scheme(BaseModel):
-    """One year's assessment scheme."""
+class SchemeQuerySet(models.QuerySet["Scheme"]):
+    """Every lookup of a year's scheme says which it means: the official one, or the scenarios beside it."""
 
-    year = models.PositiveSmallIntegerField("年度", unique=True, validators=[MinValueValidator(2000)])
+    def official(self) -> SchemeQuerySet:
+        return self.filter(scenario="")
+
+    def published(self) -> SchemeQuerySet:
+        return self.official().filter(status=SchemeStatus.PUBLISHED)
+
+    def scenarios(self) -> SchemeQuerySet:
+        return self.exclude(scenario="")
+
+
+class Scheme(BaseModel):
+    """One year's assessment scheme: the official one, or a scenario (模拟方案) kept beside it.
+
+    A year has exactly one official scheme. A scenario is a draft copy of it, edited like a draft to see what a rule or
+    weight change would do on the year's approved figures; it is never published, never scored officially and never
+    shown to townships.
+    """
+
+    year = models.PositiveSmallIntegerField("年度", validators=[MinValueValidator(2000)])
     name = models.CharField("名称", max_length=100)
+    scenario = models.CharField("模拟方案名称", max_length=64, blank=True, default="", help_text="留空即正式方案。")
     status = models.CharField("状态", max_length=16, choices=SchemeStatus.choices, default=SchemeStatus.DRAFT)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     published_by = models.ForeignKey(
@@ -74,13 +93,38 @@ class Scheme(BaseModel):
         help_text="次月几日前报送视为及时。",
     )  # fmt: skip
 
+    objects = SchemeQuerySet.as_manager()
+
     class Meta:
         verbose_name = "考核方案"
         verbose_name_plural = "考核方案"
-        ordering = ["-year"]
+        ordering = ["-year", "scenario"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"], condition=models.Q(scenario=""), name="schemes_one_official_scheme_per_year",
+                violation_error_message="该年度已有正式考核方案。",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "scenario"], condition=~models.Q(scenario=""), name="schemes_scenario_name_unique",
+                violation_error_message="该年度已有同名模拟方案。",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def is_scenario(self) -> bool:
+        return self.scenario != ""
+
+    @property
+    def ref(self) -> str:
+        """How addresses name the scheme: the year for the official one, s<pk> for a scenario."""
+        return f"s{self.pk}" if self.is_scenario else str(self.year)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（模拟：{self.scenario}）" if self.is_scenario else self.name
 
     @property
     def is_published(self) -> bool:
@@ -112,7 +156,7 @@ class Category(BaseModel):
 
 class IndicatorQuerySet(models.QuerySet["Indicator"]):
     def for_year(self, year: int) -> IndicatorQuerySet:
-        return self.filter(scheme__year=year)
+        return self.filter(scheme__year=year, scheme__scenario="")
 
 
 class Indicator(BaseModel):

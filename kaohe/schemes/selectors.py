@@ -236,7 +236,29 @@ def describe_plan_curve(curve: Any) -> str:
 
 
 def scheme_list() -> QuerySet[Scheme]:
-    return Scheme.objects.select_related("published_by").order_by("-year")
+    return Scheme.objects.official().select_related("published_by").order_by("-year")
+
+
+def scheme_by_ref(ref: str) -> Scheme | None:
+    """The scheme an address names: "2026" is the year's official scheme, "s12" the scenario with id 12."""
+    if ref.startswith("s") and ref[1:].isdigit():
+        return Scheme.objects.scenarios().filter(pk=int(ref[1:])).first()
+    if ref.isdigit():
+        return Scheme.objects.official().filter(year=int(ref)).first()
+    return None
+
+
+def scenarios_of(year: int) -> QuerySet[Scheme]:
+    return Scheme.objects.scenarios().filter(year=year).order_by("scenario")
+
+
+def figures_for(scheme: Scheme) -> Scheme | None:
+    """The published scheme whose approved figures a proposal is compared on: a scenario's own year; next year's
+    draft scheme, this year's (its indicators matched by code). None when there is nothing to compare against."""
+    year = scheme.year if scheme.is_scenario else scheme.year - 1
+    if not scheme.is_scenario and scheme.is_published:
+        return None
+    return Scheme.objects.published().filter(year=year).first()
 
 
 @dataclass

@@ -84,13 +84,14 @@ def _log_create(obj: Any, fields: tuple[str, ...], by: User | None) -> None:
 
 @engine_checked
 @transaction.atomic
-def scheme_create(*, year: int, name: str, by: User | None, grade_rule: Any = None) -> Scheme:
+def scheme_create(*, year: int, name: str, by: User | None, grade_rule: Any = None, scenario: str = "") -> Scheme:
+    """A new draft: the year's official scheme, or with `scenario` a named scenario (模拟方案) beside it."""
     if grade_rule is not None:
         _validate_grade_rule(grade_rule)
-    scheme = Scheme(year=year, name=name, grade_rule=grade_rule)
+    scheme = Scheme(year=year, name=name, grade_rule=grade_rule, scenario=scenario.strip())
     scheme.full_clean()
     scheme.save()
-    _log_create(scheme, ("year", "name", "grade_rule"), by)
+    _log_create(scheme, ("year", "name", "scenario", "grade_rule"), by)
     touch(scheme, field="grade_rule")
     return scheme
 
@@ -342,9 +343,13 @@ def target_set(
     before = snapshot(target, ("amount", "stretch", "stages")) if target else None
     if target is None:
         target = Target(indicator=indicator, unit=unit)
+    changed = before is not None and (target.amount, target.stretch, target.stages) != (amount, stretch, clean)
     target.amount, target.stretch, target.stages = amount, stretch, clean
     target.full_clean()
     target.save()
+    if changed and indicator.scheme.is_scenario:
+        # A scenario's target carries the official adjustments it was copied with; edited, it stands for the year.
+        target.adjustments.all().delete()
     changelog_record(
         action=ChangeAction.UPDATE if before else ChangeAction.CREATE, by=by, obj=target, before=before,
         after=snapshot(target, ("amount", "stretch", "stages")),
@@ -467,6 +472,8 @@ def scheme_problems(scheme: Scheme) -> list[str]:
 def scheme_publish(*, scheme: Scheme, by: User) -> Scheme:
     """Freeze the scheme: from now on targets change only through approved adjustments."""
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
+    if scheme.is_scenario:
+        raise ApplicationError(SCENARIO_NOT_PUBLISHED)
     _ensure_draft(scheme)
     problems = scheme_problems(scheme)
     if problems:
@@ -671,6 +678,8 @@ def item_record_decide(*, record: ItemRecord, approve: bool, by: User, note: str
 VOLUME = (IndicatorKind.CUMULATIVE, IndicatorKind.COUNT, IndicatorKind.ANNUAL)
 APPROVED = "approved"  # collection's SubmissionStatus.APPROVED: last year's actuals are the reviewed figures
 YEAR_TAKEN = "{year}年已有考核方案，不能复制到该年度。"
+SCENARIO_NOT_PUBLISHED = "模拟方案只用于测算，不能发布；要采用其中的修改，请在正式方案中照此修改后发布。"
+SCENARIO_SOURCE = "模拟方案须由正式考核方案建立。"
 GROWTH_NOT_VOLUME = "指标“{name}”是{kind}指标，目标按上年原值复制，不能按增长率计算。"
 
 
@@ -682,6 +691,69 @@ class SchemeCopy:
     computed: int  # targets set as last year's actual × (1 + g)
     copied: int  # targets copied as they were
     missing: tuple[str, ...]  # "乡镇 · 指标" with a growth rate but no approved 12月 figure last year: no target
+
+
+def _copy_structure(source: Scheme, scheme: Scheme, by: User | None) -> dict[int, Indicator]:
+    """Copy the scheme's settings, categories, indicators (rule, weights per group, plan) and item types into
+    `scheme`; returns the copied indicators by the source indicator's id."""
+    scheme_update(scheme=scheme, data={k: getattr(source, k) for k in SCHEME_SETTINGS if k != "name"}, by=by)
+    categories = {
+        c.pk: category_create(scheme=scheme, code=c.code, name=c.name, sort_order=c.sort_order, by=by)
+        for c in source.categories.all()
+    }
+    old_indicators = list(source.indicators.select_related("category", "part_of").prefetch_related("group_weights"))
+    made: dict[int, Indicator] = {}
+    # Each indicator after the total it is part of, so the copy's part_of can name the copied total.
+    for old in parents_first(old_indicators, key=lambda i: i.pk, parent=lambda i: i.part_of_id):
+        fields = {f: getattr(old, f) for f in INDICATOR_FIELDS if f not in ("category", "part_of")}
+        new = indicator_create(
+            scheme=scheme, by=by, category=categories[old.category_id], sort_order=old.sort_order,
+            part_of=made[old.part_of_id] if old.part_of_id else None, **fields,
+        )  # fmt: skip
+        for gw in old.group_weights.all():
+            group_weight_set(indicator=new, group_id=gw.group_id, weight=gw.weight, by=by)
+        made[old.pk] = new
+    for item in source.item_types.all():
+        item_type_create(scheme=scheme, by=by, **{f: getattr(item, f) for f in ITEM_TYPE_FIELDS})
+    return made
+
+
+def _adjustment_copy(a: TargetAdjustment, target: Target) -> TargetAdjustment:
+    return TargetAdjustment(
+        target=target, effective_month=a.effective_month, old_amount=a.old_amount, new_amount=a.new_amount,
+        old_stages=a.old_stages, new_stages=a.new_stages, reason=a.reason, status=a.status,
+        requested_by_id=a.requested_by_id, decided_by_id=a.decided_by_id, decided_at=a.decided_at,
+        decision_note=a.decision_note,
+    )  # fmt: skip
+
+
+@engine_checked
+@transaction.atomic
+def scenario_create(*, source: Scheme, name: str, by: User) -> Scheme:
+    """A scenario (模拟方案) of the year beside its official scheme: every setting, indicator, weight, item type
+    and target copied, the targets with their approved adjustments, so that until a rule, weight or target is
+    edited the scenario scores every past month exactly as the official scheme does."""
+    if source.is_scenario:
+        raise ApplicationError(SCENARIO_SOURCE)
+    scheme = scheme_create(year=source.year, name=source.name, grade_rule=source.grade_rule, scenario=name, by=by)
+    made = _copy_structure(source, scheme, by)
+    targets = Target.objects.filter(indicator__scheme=source).prefetch_related("adjustments")
+    copied = 0
+    for old in targets:
+        new = Target.objects.create(
+            indicator=made[old.indicator_id], unit_id=old.unit_id, amount=old.amount, stretch=old.stretch,
+            stages=old.stages,
+        )  # fmt: skip
+        # The history as the official scheme decided it, so past months keep the target that was in force then.
+        history = [a for a in old.adjustments.all() if a.status == RequestStatus.APPROVED]
+        TargetAdjustment.objects.bulk_create(_adjustment_copy(a, new) for a in history)
+        copied += 1
+    changelog_record(
+        action=ChangeAction.CREATE, by=by, obj=scheme, object_repr=f"由{source.year}年考核方案建立模拟方案",
+        after={"from": source.pk, "scenario": scheme.scenario, "targets": copied},
+    )  # fmt: skip
+    touch(scheme)
+    return scheme
 
 
 def _copy_name(source: Scheme, year: int) -> str:
@@ -713,7 +785,7 @@ def scheme_copy(
     indicator with a growth rate g (in %, by indicator code) gets last year's actual × (1 + g/100), rounded half
     up to the indicator's decimals; every other indicator gets last year's target (stretch and stages too)."""
     growth = dict(growth or {})
-    if Scheme.objects.filter(year=year).exists():
+    if Scheme.objects.official().filter(year=year).exists():
         raise ApplicationError(YEAR_TAKEN.format(year=year))
     old_indicators = list(source.indicators.select_related("category", "part_of").prefetch_related("group_weights"))
     by_code = {i.code: i for i in old_indicators}
@@ -726,24 +798,7 @@ def scheme_copy(
     scheme = scheme_create(
         year=year, name=name.strip() or _copy_name(source, year), grade_rule=source.grade_rule, by=by
     )
-    scheme_update(scheme=scheme, data={k: getattr(source, k) for k in SCHEME_SETTINGS if k != "name"}, by=by)
-    categories = {
-        c.pk: category_create(scheme=scheme, code=c.code, name=c.name, sort_order=c.sort_order, by=by)
-        for c in source.categories.all()
-    }
-    made: dict[int, Indicator] = {}
-    # Each indicator after the total it is part of, so the copy's part_of can name the copied total.
-    for old in parents_first(old_indicators, key=lambda i: i.pk, parent=lambda i: i.part_of_id):
-        fields = {f: getattr(old, f) for f in INDICATOR_FIELDS if f not in ("category", "part_of")}
-        new = indicator_create(
-            scheme=scheme, by=by, category=categories[old.category_id], sort_order=old.sort_order,
-            part_of=made[old.part_of_id] if old.part_of_id else None, **fields,
-        )  # fmt: skip
-        for gw in old.group_weights.all():
-            group_weight_set(indicator=new, group_id=gw.group_id, weight=gw.weight, by=by)
-        made[old.pk] = new
-    for item in source.item_types.all():
-        item_type_create(scheme=scheme, by=by, **{f: getattr(item, f) for f in ITEM_TYPE_FIELDS})
+    made = _copy_structure(source, scheme, by)
     computed = copied = 0
     missing: list[str] = []
     if targets:

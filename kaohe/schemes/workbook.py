@@ -700,7 +700,7 @@ class _Writer:
         values["grade_rule"] = grade_rule
         where = {k: (SETTINGS_SHEET, row, 2) for k, row in settings.columns.items()}
         where["grade_rule"] = (SETTINGS_SHEET, settings.columns.get("grade.else", 1), 2)
-        scheme = Scheme.objects.filter(year=self.year).first()
+        scheme = Scheme.objects.official().filter(year=self.year).first()
         if scheme is not None and scheme.is_published:
             raise ApplicationError(PUBLISHED.format(year=self.year))
         if scheme is not None and _same_grades(scheme.grade_rule, grade_rule):

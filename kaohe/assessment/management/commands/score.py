@@ -1,4 +1,5 @@
-"""`kaohe score --period YYYY-MM [--official|--preview] [--json]`: the 成绩单 on the command line."""
+"""`kaohe score --period YYYY-MM [--official|--preview] [--scenario NAME] [--json]`: the 成绩单 on the command line;
+with --scenario, the scenario (模拟方案) scored on the month's approved figures beside the official board."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from kaohe.assessment import selectors
 from kaohe.assessment.checks import FIX, SchemeRejected, SchemeReturned
 from kaohe.assessment.inputs import Mode
 from kaohe.schemes.models import Scheme
+from kaohe.schemes.selectors import scenarios_of
 from kaohe.scoring import exact_decimal, fmt_points, stage_label
 
 PERIOD = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -29,18 +31,30 @@ class Command(BaseCommand):
         )
         mode.add_argument("--preview", action="store_const", dest="mode", const=Mode.PREVIEW, help="含待审核数据")
         parser.add_argument("--json", action="store_true", dest="as_json", help="输出 JSON（数字为精确十进制字符串）")
+        parser.add_argument(
+            "--scenario", default="", help="模拟方案名称：按该方案的规则计算本期已审核数据，并与正式成绩单对比"
+        )
 
-    def handle(self, *args: Any, period: str, mode: Mode | None, as_json: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, period: str, mode: Mode | None, as_json: bool, scenario: str = "", **options: Any
+    ) -> None:
         match = PERIOD.match(period)
         if not match or not 1 <= int(match.group(2)) <= 12:
             raise CommandError(f"期别格式应为 YYYY-MM（如 2026-10），收到 {period!r}。")
         year, month = int(match.group(1)), int(match.group(2))
-        scheme = Scheme.objects.filter(year=year).first()
+        scheme = Scheme.objects.official().filter(year=year).first()
         if scheme is not None and scheme.is_returned:
             raise CommandError(SchemeReturned(scheme).message)
         if scheme is None or not scheme.is_published:
             raise CommandError(f"{year}年没有已发布的考核方案。")
         try:
+            if scenario:
+                proposed = scenarios_of(year).filter(scenario=scenario.strip()).first()
+                if proposed is None:
+                    raise CommandError(f"{year}年没有名为“{scenario}”的模拟方案。")
+                found = selectors.compare(proposed=proposed, figures=scheme, month=month)
+                self.stdout.write(comparison_json(found) if as_json else comparison_text(found))
+                return
             board = selectors.scoreboard(scheme=scheme, month=month, mode=mode or Mode.OFFICIAL)
         except SchemeRejected as exc:
             raise CommandError(f"{exc.message}\n{FIX}") from None
@@ -148,4 +162,42 @@ def board_text(board: selectors.Board) -> str:
         r = row.result
         counts = f"{r.on_schedule_count:>2}/{r.evaluated_count:<3}"
         lines.append(f"{r.rank:<5}{row.name:<10}{fmt_points(r.total):>9}  {counts}  {r.grade or ''}")
+    return "\n".join(lines)
+
+
+def comparison_json(found: selectors.Comparison) -> str:
+    """The scenario's board as `board_dict` gives it, each unit with its official total and rank and the change."""
+    data = board_dict(found.proposed)
+    data["scenario"] = found.proposed_scheme.scenario
+    changes = {c.code: c for c in found.changes}
+    for unit in data["units"]:
+        change = changes[unit["code"]]
+        official = change.official
+        unit["official"] = {
+            "total": None if official is None else _exact(official.total),
+            "rank": None if official is None else official.rank,
+            "change": _exact(change.points),
+            "places": change.places,
+        }
+        unit["moved"] = [{"code": m.code, "name": m.name, "points": _exact(m.points)} for m in change.moved]
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _signed(value: Any) -> str:
+    return "" if value is None else ("+" if value > 0 else "") + fmt_points(value)
+
+
+def comparison_text(found: selectors.Comparison) -> str:
+    scheme = found.proposed_scheme
+    lines = [
+        f"{found.figures.year}年1-{found.month}月 · 模拟方案“{scheme.scenario}”与正式成绩单对比（仅已审核数据）",
+        f"{'单位':<10}{'正式得分':>9}{'正式位次':>6}{'模拟得分':>9}{'模拟位次':>6}{'变化':>9}  主要影响指标",
+    ]
+    for c in found.changes:
+        old, new = c.official, c.proposed
+        moved = "、".join(f"{m.name}{_signed(m.points)}" for m in c.moved)
+        lines.append(
+            f"{c.name:<10}{fmt_points(old.total) if old else '—':>9}{old.rank if old else '—':>8}"
+            f"{fmt_points(new.total) if new else '—':>9}{new.rank if new else '—':>8}{_signed(c.points):>9}  {moved}"
+        )
     return "\n".join(lines)

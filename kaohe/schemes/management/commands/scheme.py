@@ -61,7 +61,7 @@ class Command(BaseCommand):
             report = scheme_import(data=data, filename=path.name, year=year, by=user, dry_run=options["dry_run"])
             print_report(self, report)
             return
-        scheme = Scheme.objects.filter(year=year).first()
+        scheme = Scheme.objects.official().filter(year=year).first()
         if scheme is None:
             raise CommandError(f"{year}年还没有考核方案。")
         write_download(path, scheme_export(scheme))
@@ -69,7 +69,7 @@ class Command(BaseCommand):
 
     def copy(self, year: int, options: dict[str, Any]) -> None:
         user = acting_user(options["username"])
-        source = Scheme.objects.filter(year=options["source"]).first()
+        source = Scheme.objects.official().filter(year=options["source"]).first()
         if source is None:
             raise CommandError(f"{options['source']}年还没有考核方案。")
         growth = {}
