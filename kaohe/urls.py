@@ -1,7 +1,10 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from kaohe.accounts import views as account_views
+from kaohe.schemes.converters import SchemeRef
 from kaohe.web import views as web_views
+
+register_converter(SchemeRef, "scheme")
 
 urlpatterns = [
     path("", web_views.home, name="home"),

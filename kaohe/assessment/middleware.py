@@ -28,7 +28,7 @@ class SchemeStateMiddleware:
             "title": "方案无法计分" if rejected else "方案已退回修改",
             "message": exception.message,
             "fix": FIX if rejected else "",
-            "year": exception.scheme.year,
+            "scheme": exception.scheme,
             "see_scheme": role_has(getattr(request.user, "role", ""), "scheme.view"),
         }
         return render(request, "assessment/scheme_state.html", context, status=409 if rejected else 200)

@@ -141,6 +141,13 @@ class SchemeUploadForm(UploadForm):
     field_order = ("year", "file")
 
 
+class ScenarioForm(forms.Form):
+    name = forms.CharField(
+        label="模拟方案名称", max_length=64, help_text="如“工业指标加权”；同一年度内不能重名。",
+        widget=forms.TextInput(attrs={"data-testid": "scenario-name"}),
+    )  # fmt: skip
+
+
 class SchemeCopyForm(forms.Form):
     """Copy a year's scheme into a new draft year, with a growth rate per volume indicator for its targets."""
 

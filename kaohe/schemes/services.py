@@ -679,7 +679,6 @@ VOLUME = (IndicatorKind.CUMULATIVE, IndicatorKind.COUNT, IndicatorKind.ANNUAL)
 APPROVED = "approved"  # collection's SubmissionStatus.APPROVED: last year's actuals are the reviewed figures
 YEAR_TAKEN = "{year}年已有考核方案，不能复制到该年度。"
 SCENARIO_NOT_PUBLISHED = "模拟方案只用于测算，不能发布；要采用其中的修改，请在正式方案中照此修改后发布。"
-SCENARIO_SOURCE = "模拟方案须由正式考核方案建立。"
 GROWTH_NOT_VOLUME = "指标“{name}”是{kind}指标，目标按上年原值复制，不能按增长率计算。"
 
 
@@ -730,11 +729,10 @@ def _adjustment_copy(a: TargetAdjustment, target: Target) -> TargetAdjustment:
 @engine_checked
 @transaction.atomic
 def scenario_create(*, source: Scheme, name: str, by: User) -> Scheme:
-    """A scenario (模拟方案) of the year beside its official scheme: every setting, indicator, weight, item type
-    and target copied, the targets with their approved adjustments, so that until a rule, weight or target is
-    edited the scenario scores every past month exactly as the official scheme does."""
-    if source.is_scenario:
-        raise ApplicationError(SCENARIO_SOURCE)
+    """A scenario (模拟方案) of the year beside its official scheme, copied from it (or from another scenario, to
+    try a variant): every setting, indicator, weight, item type and target, the targets with their approved
+    adjustments, so that until a rule, weight or target is edited the scenario scores every past month exactly as
+    its source does."""
     scheme = scheme_create(year=source.year, name=source.name, grade_rule=source.grade_rule, scenario=name, by=by)
     made = _copy_structure(source, scheme, by)
     targets = Target.objects.filter(indicator__scheme=source).prefetch_related("adjustments")

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kaohe.accounts.access import access_adjustment, access_indicator, access_item_record, access_target
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import requires, role_has
+from kaohe.assessment.selectors import latest_month
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.forms import ACCEPT, MAX_UPLOAD_BYTES, PREVIEW, attach_errors, too_large
@@ -38,6 +39,7 @@ from .forms import (
     ItemRecordForm,
     ItemTypeEditForm,
     ItemTypeForm,
+    ScenarioForm,
     SchemeCopyForm,
     SchemeForm,
     SchemeSettingsForm,
@@ -56,8 +58,16 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _scheme(year: int) -> Scheme:
-    return get_object_or_404(Scheme, year=year)
+def _scheme(request: HttpRequest, ref: str) -> Scheme:
+    """The scheme the address names; a scenario is seen only by those who may simulate (never by townships)."""
+    scheme = selectors.scheme_by_ref(ref)
+    if scheme is None or (scheme.is_scenario and not _can(request, "scheme.simulate")):
+        raise Http404("没有这个考核方案。")
+    return scheme
+
+
+def _suffix(scheme: Scheme) -> str:
+    return f"（模拟：{scheme.scenario}）" if scheme.is_scenario else ""
 
 
 def _can(request: HttpRequest, permission: str) -> bool:
@@ -66,7 +76,7 @@ def _can(request: HttpRequest, permission: str) -> bool:
 
 def _frozen(request: HttpRequest, scheme: Scheme) -> HttpResponse:
     messages.warning(request, FROZEN.format(year=scheme.year))
-    return redirect("schemes:detail", year=scheme.year)
+    return redirect("schemes:detail", ref=scheme.ref)
 
 
 # --- schemes ---------------------------------------------------------------------------------------------------------
@@ -92,15 +102,15 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
             attach_errors(form, exc)
         else:
             messages.success(request, f"已创建{scheme.year}年考核方案（草稿）。请先添加指标类别和指标。")
-            return redirect("schemes:detail", year=scheme.year)
+            return redirect("schemes:detail", ref=scheme.ref)
     return render(request, "schemes/form.html", {"form": form, "title": "新建考核方案"})
 
 
 @requires("scheme.manage")
 @require_http_methods(["GET", "POST"])
-def scheme_copy(request: HttpRequest, year: int) -> HttpResponse:
+def scheme_copy(request: HttpRequest, ref: str) -> HttpResponse:
     """A new draft year from this year's scheme (复制为新年度方案), targets by growth rate or as they were."""
-    source = _scheme(year)
+    source = _scheme(request, ref)
     form = SchemeCopyForm(request.POST or None, source=source)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -117,19 +127,17 @@ def scheme_copy(request: HttpRequest, year: int) -> HttpResponse:
             messages.success(request, selectors.copy_summary(made, source.year))
             if made.missing:
                 messages.warning(request, "未设目标（上年无审核通过的12月数据）：" + "；".join(made.missing))
-            return redirect("schemes:detail", year=made.scheme.year)
+            return redirect("schemes:detail", ref=made.scheme.ref)
     title = f"由{source.year}年考核方案复制新年度方案（类别、指标、规则、分值、加扣分项和等次全部复制）"
     return render(request, "schemes/form.html", {"form": form, "scheme": source, "title": title})
 
 
 @requires("scheme.view")
-def workbook_export(request: HttpRequest, year: int) -> HttpResponse:
+def workbook_export(request: HttpRequest, ref: str) -> HttpResponse:
     """The year's scheme as one workbook (考核方案工作簿), audited like every export (SECURITY.md AU-1)."""
-    scheme = _scheme(year)
-    changelog_record(
-        action=ChangeAction.EXPORT, by=_user(request), obj=scheme, object_repr=f"导出{year}年考核方案工作簿"
-    )
-    return xlsx_download(scheme_export(scheme), f"{year}年考核方案.xlsx")
+    scheme = _scheme(request, ref)
+    changelog_record(action=ChangeAction.EXPORT, by=_user(request), obj=scheme, object_repr=f"导出{scheme.label}工作簿")
+    return xlsx_download(scheme_export(scheme), f"{scheme.year}年考核方案{_suffix(scheme)}.xlsx")
 
 
 @requires("scheme.manage")
@@ -160,8 +168,8 @@ def workbook_import(request: HttpRequest) -> HttpResponse:
 
 
 @requires("scheme.view")
-def scheme_detail(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def scheme_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     editable = not scheme.is_published and _can(request, "scheme.manage")
     context = {
         "scheme": scheme,
@@ -173,14 +181,39 @@ def scheme_detail(request: HttpRequest, year: int) -> HttpResponse:
         "problems": [] if scheme.is_published else services.scheme_problems(scheme),
         "editable": editable,
         "can_manage": _can(request, "scheme.manage"),
+        "can_simulate": _can(request, "scheme.simulate"),
+        "scenarios": selectors.scenarios_of(scheme.year) if not scheme.is_scenario else [],
     }
+    figures = selectors.figures_for(scheme) if _can(request, "scheme.simulate") else None
+    if figures is not None:
+        context.update(figures=figures, compare_month=latest_month(figures))
     return render(request, "schemes/scheme_detail.html", context)
 
 
 @requires("scheme.manage")
+@require_http_methods(["GET", "POST"])
+def scenario_create(request: HttpRequest, ref: str) -> HttpResponse:
+    """建立模拟方案: a named copy of the year's official scheme (or of a scenario), to try rule and weight changes."""
+    if not _can(request, "scheme.simulate"):
+        raise Http404("页面不存在或您无权访问。")
+    source = _scheme(request, ref)
+    form = ScenarioForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.scenario_create(source=source, name=form.cleaned_data["name"], by=_user(request))
+        except ValidationError as exc:
+            form.add_error("name", "；".join(exc.messages))
+        else:
+            messages.success(request, f"已建立模拟方案“{made.scenario}”。修改规则、分值或目标后，可与正式成绩单对比。")
+            return redirect("schemes:detail", ref=made.ref)
+    title = f"由{source.label}建立模拟方案（复制全部类别、指标、规则、分值、加扣分项和目标）"
+    return render(request, "schemes/form.html", {"form": form, "title": title, "scheme": source})
+
+
+@requires("scheme.manage")
 @require_POST
-def scheme_publish(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def scheme_publish(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     try:
         services.scheme_publish(scheme=scheme, by=_user(request))
     except ApplicationError as exc:
@@ -189,13 +222,13 @@ def scheme_publish(request: HttpRequest, year: int) -> HttpResponse:
         messages.error(request, "方案未发布：请先解决下列问题。" if problems else exc.message)
     else:
         messages.success(request, f"{scheme.year}年考核方案已发布。此后目标变更须提交任务调整。")
-    return redirect("schemes:detail", year=scheme.year)
+    return redirect("schemes:detail", ref=scheme.ref)
 
 
 @requires("scheme.manage")
 @require_POST
-def scheme_return(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def scheme_return(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     try:
         services.scheme_return(scheme=scheme, reason=request.POST.get("reason", ""), by=_user(request))
     except ValidationError:
@@ -204,14 +237,14 @@ def scheme_return(request: HttpRequest, year: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{scheme.year}年考核方案已退回修改。已填报的数据保留；改正后请重新发布。")
-    return redirect("schemes:detail", year=scheme.year)
+    return redirect("schemes:detail", ref=scheme.ref)
 
 
 def _create_in_draft(
-    request: HttpRequest, year: int, form_class: Any, create: Any, what: str, title: str
+    request: HttpRequest, ref: str, form_class: Any, create: Any, what: str, title: str
 ) -> HttpResponse:
     """The shared shape of the draft-only "add a category / item type" pages: form → service → back to the scheme."""
-    scheme = _scheme(year)
+    scheme = _scheme(request, ref)
     if scheme.is_published:
         return _frozen(request, scheme)
     form = form_class(request.POST or None, scheme=scheme)
@@ -222,23 +255,21 @@ def _create_in_draft(
             attach_errors(form, exc)
         else:
             messages.success(request, f"已添加{what}“{form.cleaned_data['name']}”。")
-            return redirect("schemes:detail", year=year)
-    context = {"form": form, "title": f"{year}年考核方案 · {title}", "scheme": scheme}
+            return redirect("schemes:detail", ref=ref)
+    context = {"form": form, "title": f"{scheme.label} · {title}", "scheme": scheme}
     return render(request, "schemes/form.html", context)
 
 
 @requires("scheme.manage")
 @require_http_methods(["GET", "POST"])
-def category_create(request: HttpRequest, year: int) -> HttpResponse:
-    return _create_in_draft(request, year, CategoryForm, services.category_create, "指标类别", "新增指标类别")
+def category_create(request: HttpRequest, ref: str) -> HttpResponse:
+    return _create_in_draft(request, ref, CategoryForm, services.category_create, "指标类别", "新增指标类别")
 
 
 @requires("scheme.manage")
 @require_http_methods(["GET", "POST"])
-def item_type_create(request: HttpRequest, year: int) -> HttpResponse:
-    return _create_in_draft(
-        request, year, ItemTypeForm, services.item_type_create, "加扣分项", "新增加分、扣分或否决项"
-    )
+def item_type_create(request: HttpRequest, ref: str) -> HttpResponse:
+    return _create_in_draft(request, ref, ItemTypeForm, services.item_type_create, "加扣分项", "新增加分、扣分或否决项")
 
 
 def _edit_in_draft(request: HttpRequest, scheme: Scheme, form: Any, save: Any, title: str) -> HttpResponse:
@@ -252,16 +283,14 @@ def _edit_in_draft(request: HttpRequest, scheme: Scheme, form: Any, save: Any, t
             attach_errors(form, exc)
         else:
             messages.success(request, f"已保存：{title}。")
-            return redirect("schemes:detail", year=scheme.year)
-    return render(
-        request, "schemes/form.html", {"form": form, "title": f"{scheme.year}年考核方案 · {title}", "scheme": scheme}
-    )
+            return redirect("schemes:detail", ref=scheme.ref)
+    return render(request, "schemes/form.html", {"form": form, "title": f"{scheme.label} · {title}", "scheme": scheme})
 
 
 @requires("scheme.manage")
 @require_http_methods(["GET", "POST"])
-def scheme_edit(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def scheme_edit(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     form = SchemeSettingsForm(request.POST or None, scheme=scheme)
     return _edit_in_draft(
         request, scheme, form,
@@ -272,8 +301,8 @@ def scheme_edit(request: HttpRequest, year: int) -> HttpResponse:
 
 @requires("scheme.manage")
 @require_http_methods(["GET", "POST"])
-def category_edit(request: HttpRequest, year: int, category: str) -> HttpResponse:
-    scheme = _scheme(year)
+def category_edit(request: HttpRequest, ref: str, category: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     found = get_object_or_404(Category, scheme=scheme, code=category)
     form = CategoryEditForm(request.POST or None, initial={"name": found.name, "sort_order": found.sort_order})
     return _edit_in_draft(
@@ -284,8 +313,8 @@ def category_edit(request: HttpRequest, year: int, category: str) -> HttpRespons
 
 @requires("scheme.manage")
 @require_http_methods(["GET", "POST"])
-def item_type_edit(request: HttpRequest, year: int, item_type: str) -> HttpResponse:
-    scheme = _scheme(year)
+def item_type_edit(request: HttpRequest, ref: str, item_type: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     found = get_object_or_404(ItemType, scheme=scheme, code=item_type)
     form = ItemTypeEditForm(request.POST or None, scheme=scheme, instance=found)
     return _edit_in_draft(
@@ -306,21 +335,21 @@ def _delete(request: HttpRequest, scheme: Scheme, obj: Any, delete: Any, what: s
         messages.error(request, f"未删除{what}“{name}”：{text}")
     else:
         messages.success(request, f"已删除{what}“{name}”。")
-    return redirect("schemes:detail", year=scheme.year)
+    return redirect("schemes:detail", ref=scheme.ref)
 
 
 @requires("scheme.manage")
 @require_POST
-def category_delete(request: HttpRequest, year: int, category: str) -> HttpResponse:
-    scheme = _scheme(year)
+def category_delete(request: HttpRequest, ref: str, category: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     found = get_object_or_404(Category, scheme=scheme, code=category)
     return _delete(request, scheme, found, lambda c, **kw: services.category_delete(category=c, **kw), "类别")
 
 
 @requires("scheme.manage")
 @require_POST
-def item_type_delete(request: HttpRequest, year: int, item_type: str) -> HttpResponse:
-    scheme = _scheme(year)
+def item_type_delete(request: HttpRequest, ref: str, item_type: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     found = get_object_or_404(ItemType, scheme=scheme, code=item_type)
     return _delete(request, scheme, found, lambda t, **kw: services.item_type_delete(item_type=t, **kw), "加扣分项")
 
@@ -367,7 +396,7 @@ def _indicator_form(request: HttpRequest, scheme: Scheme, indicator: Indicator |
                 form.add_error(None, exc.message)
         else:
             messages.success(request, f"已保存指标“{saved.name}”。")
-            return redirect("schemes:detail", year=scheme.year)
+            return redirect("schemes:detail", ref=scheme.ref)
     context = {
         "form": form,
         "scheme": scheme,
@@ -409,13 +438,13 @@ def grade_fields(request: HttpRequest) -> HttpResponse:
 
 @requires("scheme.manage")
 @require_http_methods(["GET", "POST"])
-def indicator_create(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def indicator_create(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     if scheme.is_published:
         return _frozen(request, scheme)
     if not scheme.categories.exists():
         messages.warning(request, "请先添加指标类别，再添加指标。")
-        return redirect("schemes:category_create", year=year)
+        return redirect("schemes:category_create", ref=ref)
     return _indicator_form(request, scheme, None)
 
 
@@ -459,15 +488,15 @@ def _category(scheme: Scheme, code: str | None) -> Category | None:
 
 
 @requires("scheme.view")
-def target_matrix(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def target_matrix(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     return _matrix_page(request, scheme, _category(scheme, request.GET.get("category")))
 
 
 @requires("scheme.manage")
 @require_POST
-def target_matrix_save(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def target_matrix_save(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     if scheme.is_published:
         return _frozen(request, scheme)
     category = _category(scheme, request.POST.get("category"))
@@ -486,7 +515,7 @@ def target_matrix_save(request: HttpRequest, year: int) -> HttpResponse:
         else:
             messages.success(request, f"已保存 {count} 个目标。" if count else "没有修改任何目标。")
             query = f"?category={category.code}" if category else ""
-            return redirect(reverse("schemes:targets", kwargs={"year": year}) + query)
+            return redirect(reverse("schemes:targets", kwargs={"ref": ref}) + query)
     else:
         messages.error(request, f"目标未保存：{len(form.errors)} 处有误，请改正后重新提交（其余单元格也未保存）。")
     return _matrix_page(request, scheme, category, form)
@@ -552,8 +581,8 @@ def _adjustment_fields(exc: ValidationError) -> ValidationError:
 
 
 @requires("scheme.view")
-def adjustment_list(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def adjustment_list(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     adjustments = selectors.adjustment_list(scheme, _user(request))
     context = {
         "scheme": scheme,
@@ -568,7 +597,7 @@ def _back(request: HttpRequest, default: str, **kwargs: object) -> HttpResponse:
     # Only two known places to go back to, never a URL taken from the request (no open redirect).
     if request.POST.get("back") == "target" and "target_id" in kwargs:
         return redirect("schemes:target_detail", target_id=kwargs["target_id"])
-    return redirect(default, year=kwargs["year"])
+    return redirect(default, ref=kwargs["ref"])
 
 
 @requires("target.decide")
@@ -591,7 +620,7 @@ def adjustment_decide(request: HttpRequest, adjustment_id: int, decision: str) -
             what = f"{target.unit.name} · {target.indicator.name}"
             messages.success(request, f"已批准任务调整：{what}。" if approve else f"已驳回任务调整：{what}。")
     return _back(
-        request, "schemes:adjustment_list", year=adjustment.target.indicator.scheme.year, target_id=adjustment.target_id
+        request, "schemes:adjustment_list", ref=adjustment.target.indicator.scheme.ref, target_id=adjustment.target_id
     )
 
 
@@ -617,8 +646,8 @@ def adjustment_evidence(request: HttpRequest, adjustment_id: int) -> HttpRespons
 
 
 @requires("scheme.view")
-def item_list(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def item_list(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     records = selectors.item_record_list(scheme, _user(request))
     context = {
         "scheme": scheme,
@@ -632,8 +661,8 @@ def item_list(request: HttpRequest, year: int) -> HttpResponse:
 
 @requires("items.propose")
 @require_http_methods(["GET", "POST"])
-def item_propose(request: HttpRequest, year: int) -> HttpResponse:
-    scheme = _scheme(year)
+def item_propose(request: HttpRequest, ref: str) -> HttpResponse:
+    scheme = _scheme(request, ref)
     user = _user(request)
     form = ItemRecordForm(
         request.POST or None, request.FILES or None,
@@ -650,8 +679,13 @@ def item_propose(request: HttpRequest, year: int) -> HttpResponse:
             attach_errors(form, exc)
         else:
             messages.success(request, f"已提出{record.item_type.get_kind_display()}：{record.unit.name}，等待审批。")
-            return redirect("schemes:item_list", year=year)
-    context = {"form": form, "title": f"{year}年 · 提出加分、扣分或一票否决", "scheme": scheme, "multipart": True}
+            return redirect("schemes:item_list", ref=ref)
+    context = {
+        "form": form,
+        "title": f"{scheme.year}年 · 提出加分、扣分或一票否决",
+        "scheme": scheme,
+        "multipart": True,
+    }
     return render(request, "schemes/form.html", context)
 
 
@@ -673,7 +707,7 @@ def item_decide(request: HttpRequest, record_id: int, decision: str) -> HttpResp
         else:
             what = f"{record.unit.name} · {record.item_type.name}"
             messages.success(request, f"已批准：{what}。" if approve else f"已驳回：{what}。")
-    return redirect("schemes:item_list", year=record.item_type.scheme.year)
+    return redirect("schemes:item_list", ref=record.item_type.scheme.ref)
 
 
 @requires("scheme.view")
@@ -682,5 +716,5 @@ def item_evidence(request: HttpRequest, record_id: int) -> HttpResponseBase:
     response = _evidence(record.evidence)
     if response is None:
         messages.info(request, "该记录没有上传佐证材料。")
-        return redirect("schemes:item_list", year=record.item_type.scheme.year)
+        return redirect("schemes:item_list", ref=record.item_type.scheme.ref)
     return response

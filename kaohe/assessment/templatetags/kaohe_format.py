@@ -27,6 +27,14 @@ def points(value: Fraction | Decimal | None) -> str:
 
 
 @register.filter
+def delta(value: Fraction | Decimal | None) -> str:
+    """A change of points with its sign, +20.00 / -3.50 / 0.00, rounded half-up once from the exact value."""
+    if value is None:
+        return ""
+    return ("+" if value > 0 else "") + fmt_points(value)
+
+
+@register.filter
 def pct(value: Fraction | Decimal | None, places: int = 2) -> str:
     """A fraction as a percentage, 0.6522 → 65.22%."""
     if value is None:

@@ -39,6 +39,7 @@ class NoJsonOnSchemePages(WorldTestCase):
         )  # fmt: skip
         item = services.item_type_create(scheme=scheme, by=None, kind="bonus", code="zs", name="招商", points=1)
         samples: dict[str, Any] = {
+            "ref": str(YEAR),
             "year": YEAR,
             "indicator_id": scheme.indicators.get(code="ind1").pk,
             "category": "jjfz",

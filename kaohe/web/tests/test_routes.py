@@ -14,7 +14,7 @@ from kaohe.accounts.models import User
 from kaohe.accounts.permissions import PERMISSION_LABELS, PUBLIC, ROLE_PERMISSIONS
 from kaohe.collection.models import Submission, Value
 from kaohe.schemes import services as scheme_services
-from kaohe.schemes.models import Category, Indicator, ItemRecord, ItemType, Target
+from kaohe.schemes.models import Category, Indicator, ItemRecord, ItemType, Scheme, Target
 from kaohe.test import ALL_ROLES, DEMO_MONTH, DEMO_YEAR, WorldTestCase
 
 TOWNSHIP_ROLES = {"township_clerk", "township_leader"}
@@ -105,6 +105,15 @@ def _item_record(test: WorldTestCase, variant: str) -> int:
     ).pk
 
 
+def _scenario(test: WorldTestCase, variant: str) -> str:
+    """A scenario (模拟方案) of the demo year: only those who may simulate reach its pages."""
+    official = Scheme.objects.published().get(year=DEMO_YEAR)
+    found = Scheme.objects.scenarios().filter(year=DEMO_YEAR).first()
+    if found is None:
+        found = scheme_services.scenario_create(source=official, name="权限矩阵样例", by=test.users["district_admin"])
+    return found.ref
+
+
 # A sample value for every URL parameter, for the township user's own township ("own") and another
 # township ("other"). A new view with a new parameter must add its sample here.
 SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
@@ -114,6 +123,7 @@ SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
     "item_type": lambda test, variant: ItemType.objects.filter(scheme__year=DEMO_YEAR).order_by("pk")[0].code,
     "user_id": _user,
     "year": lambda test, variant: DEMO_YEAR,
+    "ref": _scenario,
     "month": lambda test, variant: DEMO_MONTH,
     "indicator": lambda test, variant: _department_indicator(),
     "submission_id": lambda test, variant: _self_report(test, variant).pk,
@@ -143,11 +153,13 @@ class PermissionMatrixTests(WorldTestCase):
         return sample_kwargs(self, pattern, variant)
 
     @staticmethod
-    def expected_allowed(role: str, permission: str, unit_scoped: bool, variant: str) -> bool:
+    def expected_allowed(role: str, permission: str, unit_scoped: bool, variant: str, scenario: bool = False) -> bool:
         if permission == PUBLIC:
             return True
         if permission not in ROLE_PERMISSIONS[role]:
             return False
+        if scenario and "scheme.simulate" not in ROLE_PERMISSIONS[role]:
+            return False  # a scenario's pages: never a township's
         # Township users may reach their own township only; everyone else with the permission, all.
         return not (unit_scoped and role in TOWNSHIP_ROLES and variant == "other")
 
@@ -163,7 +175,9 @@ class PermissionMatrixTests(WorldTestCase):
                 for role in ALL_ROLES:
                     status = self.client_for(role).get(url).status_code
                     allowed = status != 404
-                    expected = self.expected_allowed(role, permission, unit_scoped, variant)
+                    expected = self.expected_allowed(
+                        role, permission, unit_scoped, variant, "ref" in pattern.pattern.regex.groupindex
+                    )
                     checked += 1
                     if allowed != expected or status >= 500:
                         mismatches.append(
