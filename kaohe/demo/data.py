@@ -265,3 +265,9 @@ def load_data(*, year: int, month: int) -> None:
     load_history(current, figures, range(1, month), admin)
     load_current_month(current, figures, month)
     load_decisions(current, {u.username: u for u in User.objects.all()})
+    # 模拟: the 考核办 tries fixed-asset investment at double weight, beside the official board.
+    scenario = schemes.scenario_create(source=current, name="固定资产投资加权", by=admin)
+    schemes.indicator_update(
+        indicator=scenario.indicators.get(code="gdzc"), data={"weight": Decimal(16)}, by=admin,
+        reason="测算固定资产投资分值由8分提高到16分的影响",
+    )  # fmt: skip

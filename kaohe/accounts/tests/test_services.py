@@ -68,7 +68,7 @@ class UserUpdateTests(WorldTestCase):
         admin = self.users[Role.SECURITY_ADMIN]
         leader = self.users[Role.DISTRICT_LEADER]
         services.user_update(user=leader, by=admin, data={"is_active": False}, reason="调离")
-        row = ChangeLog.objects.get(action="update", object_id=str(leader.pk))
+        row = ChangeLog.objects.get(action="update", object_id=str(leader.pk), reason="调离")
         self.assertEqual((row.before["is_active"], row.after["is_active"]), (True, False))  # type: ignore[index]
         self.assertEqual(row.reason, "调离")
 

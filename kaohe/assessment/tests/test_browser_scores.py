@@ -20,7 +20,7 @@ COLOURS = {Status.ON_SCHEDULE: "kh-on", Status.BEHIND: "kh-behind", Status.COMPL
 
 
 def expected(unit: str, indicator: str) -> tuple[str, str, int]:
-    board = selectors.scoreboard(scheme=Scheme.objects.get(year=DEMO_YEAR), month=DEMO_MONTH)
+    board = selectors.scoreboard(scheme=Scheme.objects.official().get(year=DEMO_YEAR), month=DEMO_MONTH)
     row = board.row(unit)
     cell = row.cells[indicator]
     return fmt_points(cell.points), COLOURS[cell.status], row.result.rank

@@ -73,7 +73,7 @@ class ReturnToDraft(WorldTestCase):
         cls.admin = cls.users["district_admin"]
 
     def test_a_returned_scheme_keeps_its_figures_logs_the_reason_and_its_boards_say_so(self) -> None:
-        scheme = Scheme.objects.get(year=DEMO_YEAR)
+        scheme = Scheme.objects.official().get(year=DEMO_YEAR)
         figures = Value.objects.filter(submission__scheme=scheme).count()
         self.assertGreater(figures, 0)
         services.scheme_return(scheme=scheme, reason="组合指标类型填错", by=self.admin)
@@ -101,7 +101,7 @@ class ReturnToDraft(WorldTestCase):
         self.assertNotContains(response, "方案已退回修改")
 
     def test_the_reason_is_required_and_only_a_published_scheme_returns(self) -> None:
-        scheme = Scheme.objects.get(year=DEMO_YEAR)
+        scheme = Scheme.objects.official().get(year=DEMO_YEAR)
         response = self.client_for("district_admin").post(reverse("schemes:return", args=[DEMO_YEAR]), {"reason": " "})
         self.assertRedirects(response, reverse("schemes:detail", args=[DEMO_YEAR]))
         scheme.refresh_from_db()
@@ -117,12 +117,12 @@ class ReturnToDraft(WorldTestCase):
         badge = '<span class="badge text-bg-danger" data-testid="scheme-status">已退回修改</span>'
         self.assertContains(response, badge)
         self.assertContains(client.get(reverse("schemes:list")), "已退回修改")
-        self.assertTrue(Scheme.objects.get(year=DEMO_YEAR).is_returned)
+        self.assertTrue(Scheme.objects.official().get(year=DEMO_YEAR).is_returned)
 
     def test_others_cannot_return_a_scheme(self) -> None:
         response = self.client_for("district_leader").post(reverse("schemes:return", args=[DEMO_YEAR]), {"reason": "x"})
         self.assertEqual(response.status_code, 404)
-        self.assertTrue(Scheme.objects.get(year=DEMO_YEAR).is_published)
+        self.assertTrue(Scheme.objects.official().get(year=DEMO_YEAR).is_published)
 
 
 class VillagePages(WorldTestCase):

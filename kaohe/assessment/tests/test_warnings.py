@@ -63,7 +63,7 @@ class ArithmeticTests(SimpleTestCase):
 
 class DemoWarningsTests(WorldTestCase):
     def setUp(self) -> None:
-        self.scheme = Scheme.objects.get(year=DEMO_YEAR)
+        self.scheme = Scheme.objects.official().get(year=DEMO_YEAR)
         self.board = selectors.scoreboard(scheme=self.scheme, month=DEMO_MONTH)
         self.report = warnings.early_warnings(self.board, scheme=self.scheme)
         self.items = {(i.unit, i.indicator): i for i in self.report.items}
@@ -179,7 +179,7 @@ class DemoWarningsTests(WorldTestCase):
 
 class WarningsPageTests(WorldTestCase):
     def test_the_page_lists_every_item_with_its_light_and_the_legend(self) -> None:
-        scheme = Scheme.objects.get(year=DEMO_YEAR)
+        scheme = Scheme.objects.official().get(year=DEMO_YEAR)
         report = warnings.early_warnings(selectors.scoreboard(scheme=scheme, month=DEMO_MONTH), scheme=scheme)
         html = self.client_for("district_leader").get(URL).content.decode()
         all_list = html.split('data-testid="warn-all"', 1)[1].split("</section>", 1)[0]
@@ -228,7 +228,7 @@ class WarningsPageTests(WorldTestCase):
         c = self.client_for("district_leader")
         html = c.get(URL + "?mode=preview").content.decode()
         self.assertIn("预览：含待审核数据", html)
-        scheme = Scheme.objects.get(year=DEMO_YEAR)
+        scheme = Scheme.objects.official().get(year=DEMO_YEAR)
         preview = selectors.scoreboard(scheme=scheme, month=DEMO_MONTH, mode=Mode.PREVIEW)
         report = warnings.early_warnings(preview, scheme=scheme)
         self.assertIn(f'data-testid="count-red">{report.red}<', html)

@@ -25,7 +25,9 @@ def open_draft(username: str, unit_code: str, month: int) -> Submission:
     """A draft in progress, made the way the clerk would: one figure saved through the services."""
     clerk = User.objects.get(username=username)
     unit = Unit.objects.get(code=unit_code)
-    submission = services.submission_open(scheme=Scheme.objects.get(year=DEMO_YEAR), unit=unit, month=month, owner=None)
+    submission = services.submission_open(
+        scheme=Scheme.objects.official().get(year=DEMO_YEAR), unit=unit, month=month, owner=None
+    )
     return services.values_save(
         submission=submission, changes={"qyxm": services.Change(Decimal(3))}, by=clerk,
         expected_version=submission.version,

@@ -26,7 +26,9 @@ QUEUE = f"/data/review/{DEMO_YEAR}/{DEMO_MONTH}/"
 
 
 def own_report(code: str) -> Submission:
-    return Submission.objects.get(scheme__year=DEMO_YEAR, month=DEMO_MONTH, unit__code=code, owner=None)
+    return Submission.objects.get(
+        scheme__year=DEMO_YEAR, scheme__scenario="", month=DEMO_MONTH, unit__code=code, owner=None
+    )
 
 
 def handed_in_again(code: str) -> Submission:
@@ -67,7 +69,9 @@ def test_a_reviewer_approves_five_at_once_and_one_changed_meanwhile_is_refused(
 
     # What is left waiting goes back with one reason for all.
     waiting = list(
-        Submission.objects.filter(scheme__year=DEMO_YEAR, month=DEMO_MONTH, status=SubmissionStatus.SUBMITTED)
+        Submission.objects.filter(
+            scheme__year=DEMO_YEAR, scheme__scenario="", month=DEMO_MONTH, status=SubmissionStatus.SUBMITTED
+        )
     )
     visit.page.locator("[data-kh-pick-all]").check()
     visit.page.get_by_test_id("batch-return").click()
@@ -84,7 +88,7 @@ def test_a_reviewer_approves_five_at_once_and_one_changed_meanwhile_is_refused(
 
 
 def test_unreported_rows_appear_after_the_deadline_and_go_when_the_report_arrives(browser: Browser, site: str) -> None:
-    deadline = report_deadline(Scheme.objects.get(year=DEMO_YEAR), DEMO_MONTH)
+    deadline = report_deadline(Scheme.objects.official().get(year=DEMO_YEAR), DEMO_MONTH)
     visit = Visit(browser, site)
     visit.login("shenhe")
     with patch.object(selectors, "now", return_value=deadline - dt.timedelta(hours=2)):

@@ -183,7 +183,7 @@ class TargetsUploadTests(WorldTestCase):
         admin = self.users["district_admin"]
         scheme = scheme_services.scheme_create(year=self.YEAR, name="草稿方案", by=admin)
         category = scheme_services.category_create(scheme=scheme, code="economy", name="经济发展", by=admin)
-        source = Indicator.objects.get(scheme__year=DEMO_YEAR, code="gyzcz")
+        source = Indicator.objects.get(scheme__year=DEMO_YEAR, scheme__scenario="", code="gyzcz")
         self.indicator = scheme_services.indicator_create(
             scheme=scheme, by=admin, code="gyzcz", name=source.name, unit=source.unit, kind=source.kind,
             owner=source.owner, source=source.source, rule=source.rule, weight=Decimal(100), category=category,

@@ -74,7 +74,11 @@ def run(content: bytes, username: str, *, dry_run: bool = False, name: str = "ци
 
 def amount(unit: str, indicator: str, month: int, year: int = DEMO_YEAR) -> Decimal | None:
     row = Value.objects.filter(
-        submission__scheme__year=year, submission__month=month, submission__unit__code=unit, indicator__code=indicator
+        submission__scheme__year=year,
+        submission__scheme__scenario="",
+        submission__month=month,
+        submission__unit__code=unit,
+        indicator__code=indicator,
     ).first()
     return row.amount if row else None
 
@@ -100,7 +104,9 @@ class TemplateTests(WorldTestCase):
         self.assertIsNotNone(datetime.fromisoformat(meta["generated_at"]).tzinfo)
         ws = book[VALUES_SHEET]
         tongji = list(
-            Indicator.objects.filter(scheme__year=DEMO_YEAR, owner__code="tongji").order_by("sort_order", "code")
+            Indicator.objects.filter(scheme__year=DEMO_YEAR, scheme__scenario="", owner__code="tongji").order_by(
+                "sort_order", "code"
+            )
         )
         monthly = [i for i in tongji if i.frequency == "monthly"]  # October: the quarterly ones are not due
         # Two header rows (name over unit), merged on the left; the hidden code row and columns.
@@ -272,7 +278,7 @@ class ValuesImportTests(WorldTestCase):
         for status, message in cases:
             # A township's self-report in that state (the demo's October has both), changed by its own clerk.
             submission = Submission.objects.filter(
-                scheme__year=DEMO_YEAR, month=DEMO_MONTH, owner=None, status=status
+                scheme__year=DEMO_YEAR, scheme__scenario="", month=DEMO_MONTH, owner=None, status=status
             ).exclude(unit__code="qingshi")[0]
             unit, clerk = submission.unit.code, f"{submission.unit.code}_tb"
             content = edit(download(clerk), {(unit, "qyje"): Decimal("0.5")})

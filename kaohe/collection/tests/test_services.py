@@ -40,7 +40,7 @@ class DemoWorkflowTests(WorldTestCase):
 
 class QualityCheckTests(WorldTestCase):
     def check(self, unit: str, codes: list[str], entries: dict[str, Entry], month: int = DEMO_MONTH) -> list[str]:
-        scheme = Scheme.objects.get(year=DEMO_YEAR)
+        scheme = Scheme.objects.official().get(year=DEMO_YEAR)
         indicators = list(Indicator.objects.filter(scheme=scheme, code__in=codes).select_related("part_of"))
         issues = check_entries(
             scheme=scheme, unit=Unit.objects.get(code=unit), month=month, indicators=indicators, entries=entries

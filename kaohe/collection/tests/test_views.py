@@ -44,7 +44,9 @@ def self_report(unit: str, month: int = DEMO_MONTH) -> Submission:
 
 
 def dept_report(unit: str, department: str, month: int = DEMO_MONTH) -> Submission:
-    return Submission.objects.get(scheme__year=DEMO_YEAR, unit__code=unit, month=month, owner__code=department)
+    return Submission.objects.get(
+        scheme__year=DEMO_YEAR, scheme__scenario="", unit__code=unit, month=month, owner__code=department
+    )
 
 
 def form_url(unit: str, month: int = DEMO_MONTH) -> str:
@@ -265,7 +267,11 @@ class TownshipFormTests(ViewTestCase):
         self.assertEqual(response.status_code, 403)
         self.assertIn(services.NOT_OWNER, response.content.decode())
         self.assertEqual(ChangeLog.objects.count(), count)
-        self.assertFalse(Submission.objects.filter(scheme__year=DEMO_YEAR, month=NEXT_MONTH, owner=None).exists())
+        self.assertFalse(
+            Submission.objects.filter(
+                scheme__year=DEMO_YEAR, scheme__scenario="", month=NEXT_MONTH, owner=None
+            ).exists()
+        )
 
     def test_a_get_to_the_save_address_changes_nothing(self) -> None:
         count = logged()
@@ -280,7 +286,9 @@ class TownshipFormTests(ViewTestCase):
         self.assertIn('name="version" value="0"', page)
         # Reading the form wrote nothing.
         self.assertFalse(
-            Submission.objects.filter(scheme__year=DEMO_YEAR, unit__code="qingshi", month=NEXT_MONTH).exists()
+            Submission.objects.filter(
+                scheme__year=DEMO_YEAR, scheme__scenario="", unit__code="qingshi", month=NEXT_MONTH
+            ).exists()
         )
         response = client.post(
             save_url("qingshi", NEXT_MONTH), {"version": "0", "amount-qyje": "250000", "action": "save"}
@@ -623,7 +631,9 @@ class DepartmentGridTests(ViewTestCase):
         self.assertIn(services.STALE, response.content.decode())
         self.assertEqual(ChangeLog.objects.count(), count)
         self.assertFalse(
-            Submission.objects.filter(scheme__year=DEMO_YEAR, unit__code="qingshi", month=NEXT_MONTH).exists()
+            Submission.objects.filter(
+                scheme__year=DEMO_YEAR, scheme__scenario="", unit__code="qingshi", month=NEXT_MONTH
+            ).exists()
         )
 
     def test_a_non_number_saves_nothing(self) -> None:
@@ -699,7 +709,9 @@ class TasksTests(ViewTestCase):
     def test_a_department_officer_sees_his_indicators_by_month(self) -> None:
         page = self.client_for("dept_officer").get("/data/").content.decode()
         self.assertIn('data-testid="tasks-department"', page)
-        for ind in Indicator.objects.filter(scheme__year=DEMO_YEAR, owner__code="tongji").exclude(source="self"):
+        for ind in Indicator.objects.filter(scheme__year=DEMO_YEAR, scheme__scenario="", owner__code="tongji").exclude(
+            source="self"
+        ):
             # Quarterly indicators are linked in the quarter's last months only; derived ones never.
             linked = grid_url(ind.code) in page
             self.assertEqual(linked, services.evaluated_in(ind, DEMO_MONTH) and not ind.is_derived, ind.code)
@@ -710,7 +722,9 @@ class TasksTests(ViewTestCase):
         page = self.client_for("district_reviewer").get("/data/").content.decode()
         self.assertIn('data-testid="tasks-review"', page)
         self.assertIn(f"/data/review/{DEMO_YEAR}/{DEMO_MONTH}/", page)
-        pending = Submission.objects.filter(scheme__year=DEMO_YEAR, month=DEMO_MONTH, status="submitted").count()
+        pending = Submission.objects.filter(
+            scheme__year=DEMO_YEAR, scheme__scenario="", month=DEMO_MONTH, status="submitted"
+        ).count()
         row = page.split(f'data-month="{DEMO_MONTH}"')[1].split("</tr>")[0]
         self.assertIn(f'data-testid="pending">{pending}<', row)
 

@@ -32,7 +32,7 @@ class DeactivationTests(WorldTestCase):
 
     def test_deactivation_from_next_year_keeps_this_years_board_and_leaves_next_years(self) -> None:
         admin, baisha = self.users["district_admin"], self.other_unit
-        this_year = Scheme.objects.get(year=DEMO_YEAR)
+        this_year = Scheme.objects.official().get(year=DEMO_YEAR)
         before = self.board(this_year, DEMO_MONTH)
         self.assertIn(baisha.code, [code for code, _ in before])
         services.unit_deactivate(unit=baisha, from_year=DEMO_YEAR + 1, by=admin, reason="撤镇设街道，并入城关")

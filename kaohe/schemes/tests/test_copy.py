@@ -92,7 +92,9 @@ class SchemeCopyTests(TestCase):
         return services.scheme_copy(source=self.source, year=2082, by=self.admin, **kw)
 
     def targets(self, code: str) -> dict[str, tuple[Decimal, Decimal | None, dict[str, str]]]:
-        rows = Target.objects.filter(indicator__scheme__year=2082, indicator__code=code).select_related("unit")
+        rows = Target.objects.filter(
+            indicator__scheme__year=2082, indicator__scheme__scenario="", indicator__code=code
+        ).select_related("unit")
         return {t.unit.code: (t.amount, t.stretch, t.stages) for t in rows}
 
     def test_the_new_draft_has_every_indicator_rule_band_and_item(self) -> None:

@@ -144,7 +144,7 @@ class SchemeWorkbookTests(TestCase):
         report = scheme_import(data=data, filename="方案.xlsx", year=EMPTY, by=self.admin)
         self.assertTrue(report.ok, report.lines())
         self.assertTrue(report.created)
-        copy = Scheme.objects.get(year=EMPTY)
+        copy = Scheme.objects.official().get(year=EMPTY)
         self.assertEqual(scheme_fields(copy), scheme_fields(self.scheme))
         self.assertFalse(copy.is_published)
         self.assertEqual(report.counts["指标"]["added"], 8)
@@ -237,12 +237,12 @@ class SchemeWorkbookTests(TestCase):
 
 class DemoSchemeWorkbookTests(WorldTestCase):
     def test_the_demo_scheme_survives_the_round_trip(self) -> None:
-        demo = Scheme.objects.get(year=DEMO_YEAR)
+        demo = Scheme.objects.official().get(year=DEMO_YEAR)
         report = scheme_import(
             data=scheme_export(demo), filename="方案.xlsx", year=2044, by=self.users[Role.DISTRICT_ADMIN]
         )
         self.assertTrue(report.ok, report.lines())
-        self.assertEqual(scheme_fields(Scheme.objects.get(year=2044)), scheme_fields(demo))
+        self.assertEqual(scheme_fields(Scheme.objects.official().get(year=2044)), scheme_fields(demo))
 
 
 class SchemeCommandTests(TestCase):
@@ -263,7 +263,7 @@ class SchemeCommandTests(TestCase):
             self.assertFalse(Scheme.objects.filter(year=EMPTY).exists())
             call_command("scheme", "import", str(path), "--year", str(EMPTY), "--as", admin.username, stdout=out)
             self.assertIn(f"已导入新建{EMPTY}年考核方案（草稿）", out.getvalue())
-            self.assertEqual(scheme_fields(Scheme.objects.get(year=EMPTY)), scheme_fields(scheme))
+            self.assertEqual(scheme_fields(Scheme.objects.official().get(year=EMPTY)), scheme_fields(scheme))
             path.write_bytes(edited(path.read_bytes(), "指标", {("gdp", "分值"): -1}))
             err = io.StringIO()
             with self.assertRaises(SystemExit) as exit_code:
@@ -299,12 +299,12 @@ class SchemeWorkbookPageTests(WorldTestCase):
         done = self.upload(data, 2043, "import")
         self.assertContains(done, "已导入新建2043年考核方案（草稿）")
         self.assertContains(done, reverse("schemes:detail", args=[2043]))
-        copy, demo = (Scheme.objects.get(year=y) for y in (2043, DEMO_YEAR))
+        copy, demo = (Scheme.objects.official().get(year=y) for y in (2043, DEMO_YEAR))
         self.assertEqual(scheme_fields(copy), scheme_fields(demo))
 
     def test_a_bad_workbook_lists_its_cells_and_writes_nothing(self) -> None:
-        data = scheme_export(Scheme.objects.get(year=DEMO_YEAR))
-        code = Scheme.objects.get(year=DEMO_YEAR).indicators.order_by("sort_order", "code")[0].code
+        data = scheme_export(Scheme.objects.official().get(year=DEMO_YEAR))
+        code = Scheme.objects.official().get(year=DEMO_YEAR).indicators.order_by("sort_order", "code")[0].code
         response = self.upload(edited(data, "指标", {(code, "分值"): "很多"}), 2043, "import")
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, "整份文件未导入", status_code=400)
@@ -324,7 +324,7 @@ class DocumentedWorkbookTests(WorldTestCase):
         data = (Path(settings.BASE_DIR) / "docs" / "scheme-example.xlsx").read_bytes()
         report = scheme_import(data=data, filename="scheme-example.xlsx", year=2042, by=self.users[Role.DISTRICT_ADMIN])
         self.assertTrue(report.ok, report.lines())
-        self.assertTrue(Scheme.objects.get(year=2042).indicators.exists())
+        self.assertTrue(Scheme.objects.official().get(year=2042).indicators.exists())
 
     def test_the_docs_describe_every_sheet_and_column(self) -> None:
         text = (Path(settings.BASE_DIR) / "docs" / "scheme-workbook.md").read_text(encoding="utf-8")

@@ -61,7 +61,11 @@ def _unit(test: WorldTestCase, variant: str) -> str:
 
 def _department_indicator() -> str:
     """A department-owned indicator of the demo year (the department grid's key)."""
-    rows = Indicator.objects.filter(scheme__year=DEMO_YEAR).exclude(source="self").order_by("sort_order")
+    rows = (
+        Indicator.objects.filter(scheme__year=DEMO_YEAR, scheme__scenario="")
+        .exclude(source="self")
+        .order_by("sort_order")
+    )
     return rows.values_list("code", flat=True)[0]
 
 
@@ -78,7 +82,9 @@ def _evidence_value(test: WorldTestCase, variant: str) -> int:
 
 def _demo_target(test: WorldTestCase, variant: str) -> Target:
     unit = test.own_unit if variant == "own" else test.other_unit
-    return Target.objects.filter(indicator__scheme__year=DEMO_YEAR, unit=unit).order_by("pk")[0]
+    return Target.objects.filter(indicator__scheme__year=DEMO_YEAR, indicator__scheme__scenario="", unit=unit).order_by(
+        "pk"
+    )[0]
 
 
 def _adjustment(test: WorldTestCase, variant: str) -> int:
@@ -96,10 +102,16 @@ def _adjustment(test: WorldTestCase, variant: str) -> int:
 def _item_record(test: WorldTestCase, variant: str) -> int:
     """A bonus/deduction record of the township in the demo year (one is proposed if the demo has none)."""
     unit = test.own_unit if variant == "own" else test.other_unit
-    existing = ItemRecord.objects.filter(item_type__scheme__year=DEMO_YEAR, unit=unit).order_by("pk").first()
+    existing = (
+        ItemRecord.objects.filter(item_type__scheme__year=DEMO_YEAR, item_type__scheme__scenario="", unit=unit)
+        .order_by("pk")
+        .first()
+    )
     if existing is not None:
         return existing.pk
-    item_type = ItemType.objects.filter(scheme__year=DEMO_YEAR, from_timeliness=False).order_by("pk")[0]
+    item_type = ItemType.objects.filter(scheme__year=DEMO_YEAR, scheme__scenario="", from_timeliness=False).order_by(
+        "pk"
+    )[0]
     return scheme_services.item_record_propose(
         item_type=item_type, unit=unit, month=DEMO_MONTH, reason="权限矩阵样例", by=test.users["district_admin"]
     ).pk
@@ -119,8 +131,12 @@ def _scenario(test: WorldTestCase, variant: str) -> str:
 SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
     "code": _unit,
     "department": lambda test, variant: "tongji",
-    "category": lambda test, variant: Category.objects.filter(scheme__year=DEMO_YEAR).order_by("pk")[0].code,
-    "item_type": lambda test, variant: ItemType.objects.filter(scheme__year=DEMO_YEAR).order_by("pk")[0].code,
+    "category": lambda test, variant: (
+        Category.objects.filter(scheme__year=DEMO_YEAR, scheme__scenario="").order_by("pk")[0].code
+    ),
+    "item_type": lambda test, variant: (
+        ItemType.objects.filter(scheme__year=DEMO_YEAR, scheme__scenario="").order_by("pk")[0].code
+    ),
     "user_id": _user,
     "year": lambda test, variant: DEMO_YEAR,
     "ref": _scenario,
@@ -128,7 +144,9 @@ SAMPLES: dict[str, Callable[[WorldTestCase, str], Any]] = {
     "indicator": lambda test, variant: _department_indicator(),
     "submission_id": lambda test, variant: _self_report(test, variant).pk,
     "value_id": lambda test, variant: _evidence_value(test, variant),
-    "indicator_id": lambda test, variant: Indicator.objects.filter(scheme__year=DEMO_YEAR).order_by("pk")[0].pk,
+    "indicator_id": lambda test, variant: (
+        Indicator.objects.filter(scheme__year=DEMO_YEAR, scheme__scenario="").order_by("pk")[0].pk
+    ),
     "target_id": lambda test, variant: _demo_target(test, variant).pk,
     "adjustment_id": _adjustment,
     "record_id": _item_record,
