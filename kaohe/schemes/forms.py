@@ -138,7 +138,12 @@ class SchemeUploadForm(UploadForm):
     year = forms.IntegerField(
         label="导入到年度", min_value=2000, max_value=9999, widget=forms.NumberInput(attrs={"class": "form-control"})
     )
-    field_order = ("year", "file")
+    scenario = forms.CharField(
+        label="导入到模拟方案", max_length=64, required=False,
+        help_text="留空即导入正式方案；或填已建立的模拟方案名称。",
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )  # fmt: skip
+    field_order = ("year", "scenario", "file")
 
 
 class ScenarioForm(forms.Form):

@@ -147,23 +147,35 @@ def workbook_import(request: HttpRequest) -> HttpResponse:
     through `scheme_import`, the same road as `kaohe scheme import`."""
     context: dict[str, Any] = {"accept": ACCEPT, "max_mb": MAX_UPLOAD_BYTES // xlsx.MB}
     if request.method != "POST":
-        form = SchemeUploadForm(initial={"year": request.GET.get("year") or timezone.localdate().year + 1})
+        initial = {
+            "year": request.GET.get("year") or timezone.localdate().year + 1,
+            "scenario": request.GET.get("scenario"),
+        }
+        form = SchemeUploadForm(initial=initial)
         return render(request, "schemes/workbook.html", {**context, "form": form})
     form = SchemeUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "schemes/workbook.html", {**context, "form": form}, status=400)
-    upload, year = form.cleaned_data["file"], form.cleaned_data["year"]
+    upload, year, scenario = form.cleaned_data["file"], form.cleaned_data["year"], form.cleaned_data["scenario"]
     dry_run = request.POST.get("action") == PREVIEW
     refused = too_large(upload.size)
     if refused:
-        report = SchemeReport(year=year, filename=upload.name or "", dry_run=dry_run, ok=False, message=refused)
+        report = SchemeReport(
+            year=year, filename=upload.name or "", dry_run=dry_run, ok=False, message=refused, scenario=scenario
+        )
     else:
         try:
             data = upload.read()
         finally:
             upload.close()  # the uploaded bytes are never kept (SECURITY.md §6.5)
-        report = scheme_import(data=data, filename=upload.name or "", year=year, by=_user(request), dry_run=dry_run)
-    context.update(form=SchemeUploadForm(initial={"year": year}), report=report, year=year)
+        report = scheme_import(
+            data=data, filename=upload.name or "", year=year, by=_user(request), dry_run=dry_run, scenario=scenario
+        )
+    found = selectors.scenarios_of(year).filter(scenario=scenario.strip()).first() if scenario else None
+    context.update(
+        form=SchemeUploadForm(initial={"year": year, "scenario": scenario}), report=report, year=year,
+        ref=found.ref if found else str(year),
+    )  # fmt: skip
     return render(request, "schemes/workbook.html", context, status=200 if report.ok else 400)
 
 

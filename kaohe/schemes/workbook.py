@@ -84,6 +84,7 @@ GROUP_WEIGHT = "分值：{group}"  # one column per group; blank: the group is s
 NOT_SCORED = "不计分"
 NOT_ALLOWED = "用户“{user}”没有导入考核方案的权限。"
 PUBLISHED = "{year}年考核方案已发布，不能导入。如需修改，请先在方案页“退回修改”。"
+NO_SCENARIO = "{year}年没有名为“{name}”的模拟方案。请先在考核方案页建立模拟方案，再导入。"
 DB_FAILED = "导入时数据库出错，已全部回滚，没有写入任何数据。请稍后重试；如仍失败，请联系系统管理员。"
 NO_SHEET = "工作簿中没有“{sheet}”工作表。请使用本系统导出的考核方案工作簿。"
 
@@ -414,14 +415,16 @@ class Planned:
 class SchemeReport(SheetReport):
     year: int
     created: bool = False
+    scenario: str = ""
 
     @property
     def summary(self) -> str:
         if not self.ok:
             return self.message
+        what = f"{self.year}年考核方案" + (f"的模拟方案“{self.scenario}”" if self.scenario else "")
         if not self.written:
-            return f"没有需要导入的修改：文件与{self.year}年考核方案一致（{self.count('unchanged')} 项未变）。"
-        head = f"新建{self.year}年考核方案（草稿）" if self.created else f"{self.year}年考核方案"
+            return f"没有需要导入的修改：文件与{what}一致（{self.count('unchanged')} 项未变）。"
+        head = f"新建{self.year}年考核方案（草稿）" if self.created else what
         parts = f"新增 {self.count('added')} 项、修改 {self.count('changed')} 项、未变 {self.count('unchanged')} 项"
         if self.dry_run:
             return f"试导入：{head}将{parts}（本次未写入任何数据）。"
@@ -657,8 +660,8 @@ class _Reader:
 class _Writer:
     """Writes the planned objects through the scheme services, turning each refusal into the cells it names."""
 
-    def __init__(self, reader: _Reader, year: int, by: User, reason: str) -> None:
-        self.reader, self.year, self.by, self.reason = reader, year, by, reason
+    def __init__(self, reader: _Reader, year: int, by: User, reason: str, scenario: str = "") -> None:
+        self.reader, self.year, self.by, self.reason, self.scenario = reader, year, by, reason, scenario
         self.counts: dict[str, Counter[str]] = {}
         self.created = False
 
@@ -700,7 +703,13 @@ class _Writer:
         values["grade_rule"] = grade_rule
         where = {k: (SETTINGS_SHEET, row, 2) for k, row in settings.columns.items()}
         where["grade_rule"] = (SETTINGS_SHEET, settings.columns.get("grade.else", 1), 2)
-        scheme = Scheme.objects.official().filter(year=self.year).first()
+        if self.scenario:
+            # Into a scenario (模拟方案) made beside the official scheme: it already holds the targets to try on.
+            scheme = Scheme.objects.scenarios().filter(year=self.year, scenario=self.scenario).first()
+            if scheme is None:
+                raise ApplicationError(NO_SCENARIO.format(year=self.year, name=self.scenario))
+        else:
+            scheme = Scheme.objects.official().filter(year=self.year).first()
         if scheme is not None and scheme.is_published:
             raise ApplicationError(PUBLISHED.format(year=self.year))
         if scheme is not None and _same_grades(scheme.grade_rule, grade_rule):
@@ -867,9 +876,13 @@ def _as_values(data: dict[str, Any], weights: dict[int, Any]) -> dict[str, Any]:
     return out
 
 
-def scheme_import(*, data: bytes, filename: str, year: int, by: User, dry_run: bool = False) -> SchemeReport:
-    """Check and import a scheme workbook into `year`, all or nothing; never raises for a bad file, reports."""
-    report = SchemeReport(year=year, filename=filename, dry_run=dry_run)
+def scheme_import(
+    *, data: bytes, filename: str, year: int, by: User, dry_run: bool = False, scenario: str = ""
+) -> SchemeReport:
+    """Check and import a scheme workbook into `year` (with `scenario`, into that year's scenario of that name), all
+    or nothing; never raises for a bad file, reports."""
+    scenario = scenario.strip()
+    report = SchemeReport(year=year, filename=filename, dry_run=dry_run, scenario=scenario)
     if not by.has_kaohe_perm("scheme.manage"):
         return report.refuse(NOT_ALLOWED.format(user=by.username))
     try:
@@ -884,7 +897,7 @@ def scheme_import(*, data: bytes, filename: str, year: int, by: User, dry_run: b
         reader.rules(by_code)
         reader.finish_rules(by_code)
         items = reader.keyed(ITEMS_SHEET, ITEM_COLUMNS)
-        writer = _Writer(reader, year, by, f"导入考核方案工作簿：{filename}")
+        writer = _Writer(reader, year, by, f"导入考核方案工作簿：{filename}", scenario)
         with transaction.atomic(), deferred_check() as pending:
             scheme = writer.scheme(settings, grade_rule)
             if scheme is not None:

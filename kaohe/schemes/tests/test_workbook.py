@@ -166,6 +166,19 @@ class SchemeWorkbookTests(TestCase):
             RatioRule(basis=Basis.SCHEDULE, cap=Decimal("1.5")),
         )
 
+    def test_a_workbook_imported_into_a_scenario_changes_the_scenario_only(self) -> None:
+        scenario = services.scenario_create(source=self.scheme, name="封顶放宽", by=self.admin)
+        data = edited(scheme_export(scenario), "计分·完成率×分值", {("tzze", "封顶（%）"): 150})
+        report = scheme_import(data=data, filename="方案.xlsx", year=YEAR, by=self.admin, scenario="封顶放宽")
+        self.assertTrue(report.ok, report.lines())
+        self.assertEqual((report.count("changed"), report.count("added")), (1, 0), report.by_sheet())
+        self.assertIn("模拟方案“封顶放宽”", report.summary)
+        self.assertEqual(rule_from_dict(scenario.indicators.get(code="tzze").rule).cap, Decimal("1.5"))  # type: ignore[union-attr]
+        self.assertEqual(rule_from_dict(self.scheme.indicators.get(code="tzze").rule).cap, Decimal("1.2"))  # type: ignore[union-attr]
+        missing = scheme_import(data=data, filename="方案.xlsx", year=YEAR, by=self.admin, scenario="不存在")
+        self.assertFalse(missing.ok)
+        self.assertEqual(missing.message, f"{YEAR}年没有名为“不存在”的模拟方案。请先在考核方案页建立模拟方案，再导入。")
+
     def test_overlapping_bands_refuse_the_whole_file_at_their_cell(self) -> None:
         data = scheme_export(self.scheme)
         book = openpyxl.load_workbook(io.BytesIO(data))

@@ -33,10 +33,12 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="export|import")
         sub = actions.add_parser("export", help="导出某年度的考核方案（可修改后再导入）")
         sub.add_argument("--year", type=int, required=True, help="年度，如 2027")
+        sub.add_argument("--scenario", default="", help="导出该年度的这个模拟方案")
         sub.add_argument("file", help="写入的 .xlsx 文件")
         sub = actions.add_parser("import", help="把考核方案工作簿导入某年度（该年度没有方案时新建草稿）")
         sub.add_argument("file", help="Excel 文件（.xlsx）")
         sub.add_argument("--year", type=int, required=True, help="导入到的年度，如 2027")
+        sub.add_argument("--scenario", default="", help="导入到该年度已建立的这个模拟方案")
         sub.add_argument("--as", dest="username", required=True, metavar="USERNAME", help="以该用户的身份导入")
         sub.add_argument("--dry-run", action="store_true", help="试导入：只校验并报告将新增和修改的项，不写入")
         sub = actions.add_parser("copy", help="由上一年度的方案复制出新年度的草稿方案")
@@ -58,14 +60,20 @@ class Command(BaseCommand):
         if action == "import":
             user = acting_user(options["username"])
             data = read_upload(path)
-            report = scheme_import(data=data, filename=path.name, year=year, by=user, dry_run=options["dry_run"])
+            report = scheme_import(
+                data=data, filename=path.name, year=year, by=user, dry_run=options["dry_run"],
+                scenario=options["scenario"],
+            )  # fmt: skip
             print_report(self, report)
             return
-        scheme = Scheme.objects.official().filter(year=year).first()
+        if options["scenario"]:
+            scheme = Scheme.objects.scenarios().filter(year=year, scenario=options["scenario"]).first()
+        else:
+            scheme = Scheme.objects.official().filter(year=year).first()
         if scheme is None:
-            raise CommandError(f"{year}年还没有考核方案。")
+            raise CommandError(f"{year}年还没有考核方案。" if not options["scenario"] else "没有这个模拟方案。")
         write_download(path, scheme_export(scheme))
-        self.stdout.write(f"已写入{year}年考核方案工作簿：{file}")
+        self.stdout.write(f"已写入{scheme.label}工作簿：{file}")
 
     def copy(self, year: int, options: dict[str, Any]) -> None:
         user = acting_user(options["username"])
