@@ -21,7 +21,7 @@ from django.utils import timezone
 from kaohe.assessment.checks import engine_checked, refusal, touch, trial
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
-from kaohe.core.services import changelog_record, snapshot
+from kaohe.core.services import ChangeLogBatch, changelog_record, snapshot
 from kaohe.lib.order import parents_first
 from kaohe.org.models import Unit
 from kaohe.scoring import RuleError, grade_rule_from_dict, needs_target, plan_curve_from_list, rule_from_dict
@@ -735,17 +735,22 @@ def scenario_create(*, source: Scheme, name: str, by: User) -> Scheme:
     its source does."""
     scheme = scheme_create(year=source.year, name=source.name, grade_rule=source.grade_rule, scenario=name, by=by)
     made = _copy_structure(source, scheme, by)
-    targets = Target.objects.filter(indicator__scheme=source).prefetch_related("adjustments")
-    copied = 0
-    for old in targets:
-        new = Target.objects.create(
-            indicator=made[old.indicator_id], unit_id=old.unit_id, amount=old.amount, stretch=old.stretch,
-            stages=old.stages,
-        )  # fmt: skip
-        # The history as the official scheme decided it, so past months keep the target that was in force then.
-        history = [a for a in old.adjustments.all() if a.status == RequestStatus.APPROVED]
-        TargetAdjustment.objects.bulk_create(_adjustment_copy(a, new) for a in history)
-        copied += 1
+    old = list(Target.objects.filter(indicator__scheme=source).select_related("unit").prefetch_related("adjustments"))
+    new = Target.objects.bulk_create(
+        Target(indicator=made[t.indicator_id], unit_id=t.unit_id, amount=t.amount, stretch=t.stretch, stages=t.stages)
+        for t in old
+    )
+    # The history as the source decided it, so past months keep the target that was in force then.
+    histories = [[a for a in t.adjustments.all() if a.status == RequestStatus.APPROVED] for t in old]
+    TargetAdjustment.objects.bulk_create(_adjustment_copy(a, n) for n, h in zip(new, histories, strict=True) for a in h)
+    log = ChangeLogBatch(by, f"建立模拟方案“{scheme.scenario}”")
+    for target, was, history in zip(new, old, histories, strict=True):
+        after = snapshot(target, ("amount", "stretch", "stages")) | {
+            "adjustments": [{"month": a.effective_month, "amount": str(a.new_amount)} for a in history]
+        }
+        log.add(ChangeAction.CREATE, "schemes.target", str(target.pk), f"{was.unit} · {target.indicator}", None, after)
+    log.save()
+    copied = len(new)
     changelog_record(
         action=ChangeAction.CREATE, by=by, obj=scheme, object_repr=f"由{source.year}年考核方案建立模拟方案",
         after={"from": source.pk, "scenario": scheme.scenario, "targets": copied},

@@ -109,8 +109,13 @@ class ScenarioTests(TestCase):
         self.assertEqual(Target.objects.get(indicator__scheme=self.official, indicator__code="ind0", unit=t1).amount,
                          Decimal(100))  # fmt: skip
         written = ChangeLog.objects.filter(pk__gt=last).values_list("object_type", "object_id")
-        self.assertTrue(written)
         self.assertFalse(official_objects & {(t, i) for t, i in written})
+        # Each of the scenario's 8 copied targets is logged, and so is t1's edited one.
+        scenario_targets = {
+            str(pk) for pk in Target.objects.filter(indicator__scheme=scenario).values_list("pk", flat=True)
+        }
+        logged = [i for t, i in written if t == "schemes.target"]
+        self.assertEqual((len(logged), set(logged)), (9, scenario_targets))
 
     def test_a_year_keeps_one_official_scheme_and_scenarios_are_never_published(self) -> None:
         scenario = self.scenario()
