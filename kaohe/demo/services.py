@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -15,11 +16,12 @@ from django.db import transaction
 from kaohe.accounts import services as account_services
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
-from kaohe.org import services as org_services
-from kaohe.org.choices import UnitKind
-from kaohe.org.models import Department, Unit, UnitGroup
+from kaohe.core.exceptions import ApplicationError
+from kaohe.core.ledger import ledger_import
+from kaohe.org.ledgers import ORG_LEDGER
+from kaohe.org.models import Department, Unit
 
-DISTRICT = ("yunxi", "云溪区")
+WORKBOOKS = Path(__file__).resolve().parent / "workbooks"  # what the demo district hands in, as a district would
 
 
 def _demo_period(today: dt.date) -> tuple[int, int]:
@@ -28,47 +30,6 @@ def _demo_period(today: dt.date) -> tuple[int, int]:
 
 
 DEMO_YEAR, DEMO_MONTH = _demo_period(dt.date.today())
-
-GROUPS = [
-    ("industry", "工业主导型", "工业经济占比较高的镇"),
-    ("service", "服务业主导型", "以商贸、文旅和城市服务为主的镇（街道）"),
-]
-
-# (code, name, kind, group code)
-TOWNSHIPS = [
-    ("qingshi", "青石镇", UnitKind.TOWN, "industry"),
-    ("baisha", "白沙镇", UnitKind.TOWN, "industry"),
-    ("longquan", "龙泉镇", UnitKind.TOWN, "industry"),
-    ("jinqiao", "金桥镇", UnitKind.TOWN, "industry"),
-    ("shimen", "石门镇", UnitKind.TOWN, "industry"),
-    ("qinghe", "清河镇", UnitKind.TOWN, "industry"),
-    ("songlin", "松林镇", UnitKind.TOWN, "industry"),
-    ("taoyuan", "桃源镇", UnitKind.TOWN, "service"),
-    ("liutang", "柳塘镇", UnitKind.TOWN, "service"),
-    ("meiling", "梅岭镇", UnitKind.TOWN, "service"),
-    ("chengguan", "城关街道", UnitKind.STREET, "service"),
-    ("donghu", "东湖街道", UnitKind.STREET, "service"),
-    ("xishan", "西山街道", UnitKind.STREET, "service"),
-    ("nanyuan", "南苑街道", UnitKind.STREET, "service"),
-]
-
-VILLAGES = {
-    "qingshi": [("qingshi-01", "青石村"), ("qingshi-02", "上湾村"), ("qingshi-03", "石桥村")],
-    "chengguan": [("chengguan-01", "北门社区"), ("chengguan-02", "文庙社区")],
-}
-
-DEPARTMENTS = [
-    ("tongji", "区统计局", "统计局"),
-    ("caizheng", "区财政局", "财政局"),
-    ("shuiwu", "区税务局", "税务局"),
-    ("shangwu", "区商务局", "商务局"),
-    ("fagai", "区发展和改革局", "发改局"),
-    ("jingxin", "区经济和信息化局", "经信局"),
-    ("nongye", "区农业农村局", "农业农村局"),
-    ("keji", "区科学技术局", "科技局"),
-    ("yingji", "区应急管理局", "应急局"),
-    ("ducha", "区委区政府督查室", "督查室"),
-]
 
 
 @dataclass(frozen=True)
@@ -109,29 +70,24 @@ def demo_password() -> str:
 @transaction.atomic
 def demo_load() -> None:
     """Build the demo district into an empty database."""
-    groups: dict[str, UnitGroup] = {}
-    for order, (code, name, description) in enumerate(GROUPS):
-        groups[code] = org_services.group_create(
-            code=code, name=name, description=description, sort_order=order, by=None
-        )
-    district = org_services.unit_create(code=DISTRICT[0], name=DISTRICT[1], kind=UnitKind.DISTRICT, by=None)
-    units: dict[str, Unit] = {}
-    for order, (code, name, kind, group) in enumerate(TOWNSHIPS, start=1):
-        units[code] = org_services.unit_create(
-            code=code, name=name, kind=kind, parent=district, group=groups[group], sort_order=order, by=None
-        )
-    for township, villages in VILLAGES.items():
-        for order, (code, name) in enumerate(villages, start=1):
-            org_services.unit_create(
-                code=code, name=name, kind=UnitKind.VILLAGE, parent=units[township], is_assessed=False,
-                sort_order=order, by=None,
-            )  # fmt: skip
-    departments: dict[str, Department] = {}
-    for order, (code, name, short) in enumerate(DEPARTMENTS, start=1):
-        departments[code] = org_services.department_create(
-            code=code, name=name, short_name=short, sort_order=order, by=None
-        )
-    for account in ACCOUNTS:
+    # The org tree comes in as a district brings its own: the org ledger workbook, through its import.
+    admin, *others = ACCOUNTS
+    account_services.user_create(
+        username=admin.username, password=demo_password(), role=admin.role, full_name=admin.full_name, by=None,
+        reason="演示数据",
+    )  # fmt: skip
+    workbook = WORKBOOKS / "org.xlsx"
+    report = ledger_import(
+        ledger=ORG_LEDGER,
+        data=workbook.read_bytes(),
+        filename=workbook.name,
+        by=User.objects.get(username=admin.username),
+    )
+    if not report.ok:
+        raise ApplicationError(f"演示组织机构台账导入失败：{report.message}")
+    units = {u.code: u for u in Unit.objects.all()}
+    departments = {d.code: d for d in Department.objects.all()}
+    for account in others:
         account_services.user_create(
             username=account.username,
             password=demo_password(),
@@ -142,11 +98,11 @@ def demo_load() -> None:
             by=None,
             reason="演示数据",
         )
-    for code, name, *_ in TOWNSHIPS:
-        if code != "qingshi":
+    for township in Unit.objects.assessed(DEMO_YEAR).order_by("sort_order", "code"):
+        if township.code != "qingshi":
             account_services.user_create(
-                username=f"{code}_tb", password=demo_password(), role=Role.TOWNSHIP_CLERK, full_name=f"{name}填报员",
-                unit_id=units[code].pk, by=None, reason="演示数据",
+                username=f"{township.code}_tb", password=demo_password(), role=Role.TOWNSHIP_CLERK,
+                full_name=f"{township.name}填报员", unit_id=township.pk, by=None, reason="演示数据",
             )  # fmt: skip
     for username, department in EXTRA_DEPARTMENT_OFFICERS:
         account_services.user_create(

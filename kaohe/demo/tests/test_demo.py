@@ -9,6 +9,7 @@ from django.test import TestCase, TransactionTestCase
 
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
+from kaohe.core.models import ChangeLog
 from kaohe.demo.services import ACCOUNTS, demo_is_loaded
 from kaohe.org.models import Department, Unit, UnitGroup
 from kaohe.test import loader_under_test, world_restore
@@ -28,6 +29,15 @@ class DemoCommandTests(TestCase):
         self.assertEqual(UnitGroup.objects.count(), 2)
         self.assertGreaterEqual(Department.objects.count(), 4)
         self.assertEqual(set(User.objects.values_list("role", flat=True)), {r.value for r in Role})
+
+    def test_the_org_tree_came_in_through_the_org_ledger_import(self) -> None:
+        # The shipped workbook, through the import a district uses: one import row for each group, unit and
+        # department, written by the district admin.
+        imported = ChangeLog.objects.filter(reason="导入组织机构台账：org.xlsx", actor_username="kaoheban")
+        self.assertEqual(
+            imported.count(), UnitGroup.objects.count() + Unit.objects.count() + Department.objects.count()
+        )
+        self.assertEqual(Unit.objects.get(code="qingshi").group.code, "industry")  # type: ignore[union-attr]
 
     def test_it_does_not_load_twice_and_prints_the_accounts(self) -> None:
         output = run_demo()
