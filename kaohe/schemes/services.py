@@ -750,10 +750,9 @@ def scenario_create(*, source: Scheme, name: str, by: User) -> Scheme:
         }
         log.add(ChangeAction.CREATE, "schemes.target", str(target.pk), f"{was.unit} · {target.indicator}", None, after)
     log.save()
-    copied = len(new)
     changelog_record(
-        action=ChangeAction.CREATE, by=by, obj=scheme, object_repr=f"由{source.year}年考核方案建立模拟方案",
-        after={"from": source.pk, "scenario": scheme.scenario, "targets": copied},
+        action=ChangeAction.CREATE, by=by, obj=scheme, object_repr=f"由{source.label}建立模拟方案",
+        after={"from": source.pk, "scenario": scheme.scenario, "targets": len(new)},
     )  # fmt: skip
     touch(scheme)
     return scheme
