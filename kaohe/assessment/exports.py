@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from kaohe.lib.xlsx import Cell, CellFormat, Column, HeaderCell, Sheet, WriteValue, write_workbook
 from kaohe.scoring import Status as S
-from kaohe.scoring import VetoEffect, round_half_up
+from kaohe.scoring import round_half_up
 
 from .inputs import Mode
 from .selectors import Block, Figures, Grid, Line, Total
@@ -30,8 +30,6 @@ from .templatetags.kaohe_format import amount, pct, signed
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET = "成绩单"
 MODE_LABELS = {Mode.OFFICIAL: "正式（仅已审核数据）", Mode.PREVIEW: "预览（含待审核数据）"}
-VETO_WORDS = {VetoEffect.ZERO_TOTAL: "否决：总分计0", VetoEffect.FAIL_GRADE: "否决：等次不合格",
-              VetoEffect.NO_AWARD: "否决：不得评优"}  # fmt: skip
 
 # The page's status colours (scores.css): background, text.
 COLOURS = {
@@ -134,7 +132,7 @@ def _row(grid: Grid, line: Line) -> list[WriteValue | Cell]:
     row += [
         Decimal(line.bonus).scaleb(-2),
         Decimal(line.deduction).scaleb(-2),
-        "；".join(VETO_WORDS[v] for v in line.vetoes),
+        "；".join(line.veto_notes),  # what was vetoed, when and why, as the page says it
         Cell(Decimal(line.total).scaleb(-2), CellFormat(bold=True, fill=COLOURS[pace][0], font_color=COLOURS[pace][1])),
         line.rank,
         line.group_rank,

@@ -168,8 +168,9 @@ def engine_items(
     for record in records:
         item = record.item_type
         if item.kind == ItemKind.VETO:
+            # The item's name before the record's reason: the explanation says which veto it is, then why.
             vetoes.append(Veto(unit=record.unit.code, effect=VetoEffect(item.veto_effect), month=record.month,
-                               reason=record.reason))  # fmt: skip
+                               reason=f"{item.name}：{record.reason}"))  # fmt: skip
         else:
             adjustments.append(Adjustment(unit=record.unit.code, category=item.code, points=record.points,
                                           month=record.month, reason=record.reason))  # fmt: skip

@@ -56,7 +56,7 @@ STATUS_TAGS = {
     )
     for s in Status
 }
-VETO_BADGE = '<span class="badge text-bg-dark">否决</span>'
+VETO_BADGE = '<span class="badge text-bg-dark" title="{title}">否决</span>'
 DECIMALS = [f".{f:02d}" for f in range(100)]  # hundredths → ".05"
 
 
@@ -520,7 +520,7 @@ def board_html(
             f'<tr data-unit="{code}"><th class="kh-sticky-col text-nowrap"><a href="{unit_url}">{name}</a></th>'
             + "".join(cells[k] for cells, _ in columns)
             + f'<td class="text-end">{hundredths(line.bonus)}</td><td class="text-end">{hundredths(line.deduction)}'
-            f"</td><td>{VETO_BADGE * len(line.vetoes)}</td>"
+            f"</td><td>{veto_badge(line)}</td>"
             f'<td class="text-end fw-bold {pace}" data-testid="total-{code}">{total}</td>'
             f'<td class="text-center" data-testid="rank-{code}">{line.rank}</td>'
             f'<td class="text-center">{line.group_rank}</td><td class="text-center">{signed(line.rank_change)}</td>'
@@ -528,6 +528,7 @@ def board_html(
             f"<td>{text(line.grade or '')}</td></tr>"
         )
         grade = f" · {text(line.grade)}" if line.grade else ""
+        grade += f" · {veto_badge(line)}" if line.veto_notes else ""
         cards.append(
             f'<div class="kh-card" data-unit="{code}"><div class="d-flex align-items-baseline">'
             f'<h2 class="h6 me-auto mb-1"><a href="{unit_url}">{name}</a></h2>'
@@ -547,6 +548,28 @@ def board_html(
 
 
 # --- the page, cached ------------------------------------------------------------------------------------------------
+
+
+def veto_badge(line: Line) -> str:
+    """The 否决 badge of a line, which says on hover what was vetoed and why; the notes below the table say it
+    in full (`vetoes_html`)."""
+    return VETO_BADGE.format(title=text("；".join(line.veto_notes))) if line.veto_notes else ""
+
+
+def vetoes_html(lines: Sequence[Line]) -> SafeString:
+    """Under the 成绩单: every 一票否决 in force among the lines shown, with its effect, month and reason."""
+    notes = [
+        f'<li data-testid="veto-{text(line.code)}"><strong>{text(line.name)}</strong>：'
+        f"{text('；'.join(line.veto_notes))}</li>"
+        for line in lines
+        if line.veto_notes
+    ]
+    if not notes:
+        return mark_safe("")
+    return mark_safe(  # noqa: S308 - every text from the database is escaped
+        '<div class="kh-card small" data-testid="vetoes"><h2 class="h6">一票否决</h2>'
+        f'<ul class="mb-0">{"".join(notes)}</ul></div>'
+    )
 
 
 def visible_lines(user: User, grid: Grid, group: str = "") -> list[Line]:
@@ -586,6 +609,7 @@ class Page:
     view: View  # fitted to the board: the page shown and the order
     pager_top: SafeString  # empty when the board is not paged
     pager_bottom: SafeString
+    vetoes: SafeString  # the vetoes in force among the lines the viewer sees, explained; empty when none
 
 
 @dataclass(frozen=True)
@@ -671,4 +695,5 @@ def page(
         view=view,
         pager_top=pager_top,
         pager_bottom=pager_bottom,
+        vetoes=vetoes_html(lines),
     )

@@ -52,6 +52,7 @@ from kaohe.scoring import (
     score_month,
     score_year,
     unit_facts,
+    veto_note,
 )
 from kaohe.scoring import Scheme as EngineScheme
 from kaohe.scoring import Unit as EngineUnit
@@ -403,6 +404,7 @@ class Line:
     bonus: int
     deduction: int
     vetoes: tuple[VetoEffect, ...]
+    veto_notes: tuple[str, ...]  # each veto as the engine explains it (scoring.veto_note), by month
     score_on_schedule: bool
     rank: int
     group_rank: int
@@ -559,9 +561,11 @@ def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
     figures = {c.code: _figures(loaded, scores.status, scores.points_cents, scores.indicator_rank, data, i, month,
                                 c.rate_places) for i, c in enumerate(columns)}  # fmt: skip
     vetoes: dict[str, set[VetoEffect]] = {}
-    for veto in arrays.vetoes:
+    notes: dict[str, list[str]] = {}
+    for veto in sorted(arrays.vetoes, key=lambda v: v.month):
         if veto.approved and veto.month <= month:
             vetoes.setdefault(veto.unit, set()).add(veto.effect)
+            notes.setdefault(veto.unit, []).append(veto_note(veto))
     # Against last month's ranks only when last month had figures (year.rank_change says the same).
     compared = month > 1 and scores.has_figures(month - 1)
     previous = scores.rank[scores.month_index(month - 1)].tolist() if compared else None
@@ -581,9 +585,9 @@ def compute_grid(scheme: Scheme, month: int, mode: Mode) -> Grid:
             Line(
                 index=u, code=unit.code, name=unit.name, group=arrays.groups[u], sort_order=unit.sort_order,
                 total=total, bonus=bonus, deduction=deduction, vetoes=tuple(sorted(vetoes.get(unit.code, ()))),
-                score_on_schedule=bool(on_pace), rank=rank, group_rank=group_rank,
-                rank_change=None if previous is None else previous[u] - rank, on_schedule_count=on,
-                evaluated_count=judged, grade=scores.grade_names[grade] if grade >= 0 else None,
+                veto_notes=tuple(notes.get(unit.code, ())), score_on_schedule=bool(on_pace), rank=rank,
+                group_rank=group_rank, rank_change=None if previous is None else previous[u] - rank,
+                on_schedule_count=on, evaluated_count=judged, grade=scores.grade_names[grade] if grade >= 0 else None,
             )
         )  # fmt: skip
     groups = {u.group_code: u.group_name for u in loaded.units if u.group_code}

@@ -92,6 +92,7 @@ WRONG_KIND = {
     VALUES: "这是数据填报模板，请在“数据填报导入”处上传。",
     TARGETS: "这是目标任务模板，只能由区考核办在“目标任务导入”处上传。",
 }
+VALUES_YEAR_FIXED = "数据填报模板只能导入它所属的{year}年，不能改导入其他年度。"
 NO_SHEET = "找不到工作表“{sheet}”，请不要修改模板中工作表的名称。"
 BAD_LAYOUT = "工作表“{sheet}”的结构已被修改（找不到隐藏的编码行），请重新下载模板后填写。"
 UNKNOWN_OWNER = "模板中的数据责任部门“{code}”不存在，请重新下载模板。"
@@ -204,8 +205,13 @@ def import_file(
     by: User,
     dry_run: bool = False,
     kinds: Collection[str] = (VALUES, TARGETS),
+    year: int | None = None,
 ) -> ImportReport:
-    """Check and import one uploaded template; never raises for a bad file, reports instead."""
+    """Check and import one uploaded template; never raises for a bad file, reports instead.
+
+    `year` imports a targets table into another year's scheme than the one it was written for (last year's table
+    carried into the new year, a shipped table); a values template always goes to its own year and month.
+    """
     try:
         workbook = xlsx.read_workbook(data, filename=filename)
         kind = workbook.meta.get("kind", "")
@@ -216,6 +222,10 @@ def import_file(
         if kind not in kinds:
             raise ImportRejected(WRONG_KIND[kind])
         grid = read_grid(workbook)
+        if year is not None and year != grid.year:
+            if kind == VALUES:
+                raise ImportRejected(VALUES_YEAR_FIXED.format(year=grid.year))
+            grid.year = year
         if kind == VALUES:
             return values_import(rows=grid, by=by, filename=filename, dry_run=dry_run)
         return targets_import(rows=grid, by=by, filename=filename, dry_run=dry_run)
@@ -899,13 +909,15 @@ def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) ->
     )  # fmt: skip
     if dry_run or not touched:
         return report
+    reason = f"Excel 导入：{filename}"
     for unit, ind, cells, _ in sets:
         scheme_services.target_set(
-            indicator=ind, unit=unit, amount=cells.amount, by=by, stretch=cells.stretch, stages=cells.stages
-        )
+            indicator=ind, unit=unit, amount=cells.amount, by=by, stretch=cells.stretch, stages=cells.stages,
+            reason=reason,
+        )  # fmt: skip
     for target in removals:
-        scheme_services.target_remove(target=target, by=by)
-    log = ChangeLogBatch(by, f"Excel 导入：{filename}")
+        scheme_services.target_remove(target=target, by=by, reason=reason)
+    log = ChangeLogBatch(by, reason)
     _import_row(log, TARGETS, filename, report.period, _summary(report, year=grid.year))
     log.save()
     return report

@@ -1,8 +1,10 @@
 """The demo's schemes, targets and monthly figures: last year complete, this year January to October.
 
-Figures follow each township's size and pace with seasonality and seeded noise, so the scoreboard
-has leaders and laggards. October goes through the real workflow: some submissions approved, some
-still waiting for review, one returned, one not yet submitted.
+The schemes and targets come in through the district's doors: the shipped scheme workbook through the scheme
+import, the targets workbooks through the targets import, then published. Only the figures are generated: they
+follow each township's pace with seasonality and seeded noise, so the scoreboard has leaders and laggards.
+October goes through the real workflow: some submissions approved, some still waiting for review, one returned,
+one not yet submitted.
 """
 
 from __future__ import annotations
@@ -15,30 +17,33 @@ from zoneinfo import ZoneInfo
 from django.core.files.base import ContentFile
 
 from kaohe.accounts.models import User
+from kaohe.collection import importers
 from kaohe.collection import services as collection
 from kaohe.collection.models import Submission
-from kaohe.org.models import Department, Unit, UnitGroup
+from kaohe.collection.templates_xlsx import TARGETS
+from kaohe.core.exceptions import ApplicationError
+from kaohe.org.models import Department, Unit
 from kaohe.schemes import services as schemes
+from kaohe.schemes.choices import Direction, IndicatorKind
 from kaohe.schemes.models import Indicator, Scheme, Target
+from kaohe.schemes.workbook import scheme_import
 
 from .scheme import (
-    CATEGORIES,
-    GRADE_RULE,
-    INDICATORS,
-    ITEM_TYPES,
+    DEATHS_INDICATOR,
+    LEVEL_SPREAD,
     NEAR_ZERO_INVESTMENT_UNIT,
+    PROFILE_OF,
     PROFILES,
-    UNIT_PROFILES,
+    SAFETY_DEATHS,
+    UNIT_PACE,
+    VETOED_UNIT,
     ZERO_INVESTMENT_UNIT,
-    DemoIndicator,
     quantum,
 )
+from .services import WORKBOOKS
 
 SEED = 20260101
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-STREETS_WITHOUT_AGRICULTURE = {"chengguan", "donghu", "xishan", "nanyuan"}
-AGRICULTURE = {"nlmy", "ncsr"}
-LAST_YEAR_GROWTH = Decimal("1.08")
 # Townships that were late with some monthly reports (报表及时率 feeds a deduction).
 LATE_REPORTS = {("liutang", 3), ("liutang", 7), ("shimen", 5)}
 # October's state of play in the demo.
@@ -58,89 +63,73 @@ def round_to(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(quantum(decimals), rounding=ROUND_HALF_UP)
 
 
-def build_scheme(year: int, *, admin: User, scale: Decimal) -> Scheme:
-    """Create and publish one year's scheme with the demo's indicators and every township's targets."""
-    scheme = schemes.scheme_create(year=year, name=f"云溪区{year}年度乡镇经济工作目标责任制考核方案", by=admin,
-                                   grade_rule=GRADE_RULE)  # fmt: skip
-    departments = {d.code: d for d in Department.objects.all()}
-    groups = {g.code: g for g in UnitGroup.objects.all()}
-    categories = {
-        code: schemes.category_create(scheme=scheme, code=code, name=name, sort_order=i, by=admin)
-        for i, (code, name) in enumerate(CATEGORIES)
-    }
-    created: dict[str, Indicator] = {}
-    # The scheme lists its indicators category by category, as published schemes do (一、经济发展 1. … 2. …): the
-    # 成绩单 then shows each category over its indicators with its 小计.
-    rank = {code: i for i, (code, _) in enumerate(CATEGORIES)}
-    for order, spec in enumerate(sorted(INDICATORS, key=lambda spec: rank[spec.category]), start=1):
-        created[spec.code] = schemes.indicator_create(
-            scheme=scheme, by=admin, code=spec.code, name=spec.name, unit=spec.unit, kind=spec.kind,
-            owner=departments[spec.owner], source=spec.source, frequency=spec.frequency, rule=spec.rule,
-            weight=Decimal(spec.weight), category=categories[spec.category], part_of=created.get(spec.part_of),
-            requires_evidence=spec.requires_evidence, decimal_places=spec.decimals, sort_order=order,
-            counts_for_schedule=spec.counts, stage_months=list(spec.stage_months),
-        )  # fmt: skip
-        for group, weight in spec.group_weights.items():
-            schemes.group_weight_set(indicator=created[spec.code], group_id=groups[group].pk, weight=Decimal(weight),
-                                     by=admin)  # fmt: skip
-    for kind, code, name, points, cap, veto, owner, timeliness in ITEM_TYPES:
-        schemes.item_type_create(
-            scheme=scheme, by=admin, kind=kind, code=code, name=name,
-            points=Decimal(points) if points else None, cap=Decimal(cap) if cap else None, veto_effect=veto,
-            owner=departments.get(owner), from_timeliness=timeliness,
-        )  # fmt: skip
-    for unit in Unit.objects.assessed():
-        size = Decimal(UNIT_PROFILES[unit.code][0])
-        for spec in INDICATORS:
-            if spec.code in AGRICULTURE and unit.code in STREETS_WITHOUT_AGRICULTURE:
-                continue  # 无任务: streets have no farming targets
-            if spec.rule and spec.rule["family"] == "combo":
-                continue  # scored from its parts' targets
-            amount = target_for(spec, size, scale)
-            stages = {str(m): str(round_to(amount * Decimal(share), spec.decimals)) for m, share in spec.stage_shares}
-            schemes.target_set(indicator=created[spec.code], unit=unit, amount=amount, stages=stages, by=admin)
+SCHEME_WORKBOOK = "scheme.xlsx"
+TARGETS_WORKBOOKS = {0: "targets.xlsx", -1: "targets-last-year.xlsx"}  # by the year's offset from the demo year
+SCHEME_NAME = "云溪区{year}年度乡镇经济工作目标责任制考核方案"
+
+
+def import_scheme(year: int, *, targets: str, admin: User) -> Scheme:
+    """One year's scheme and targets from the shipped workbooks, through the imports a district uses; published."""
+    workbook = WORKBOOKS / SCHEME_WORKBOOK
+    report = scheme_import(data=workbook.read_bytes(), filename=workbook.name, year=year, by=admin)
+    if not report.ok:
+        raise ApplicationError(f"演示考核方案导入失败：{report.message}")
+    scheme = Scheme.objects.official().get(year=year)
+    if scheme.name != SCHEME_NAME.format(year=year):  # the workbook names the year it was written for
+        scheme = schemes.scheme_update(scheme=scheme, data={"name": SCHEME_NAME.format(year=year)}, by=admin,
+                                       reason="方案名称改为本年度")  # fmt: skip
+    table = WORKBOOKS / targets
+    imported = importers.import_file(data=table.read_bytes(), filename=table.name, by=admin, year=year, kinds={TARGETS})
+    if not imported.ok:
+        raise ApplicationError(f"演示目标任务导入失败：{imported.message}")
     return schemes.scheme_publish(scheme=scheme, by=admin)
 
 
-def target_for(spec: DemoIndicator, size: Decimal, scale: Decimal) -> Decimal:
-    if spec.kind == "growth":
-        return Decimal(spec.base)
-    amount = round_to(Decimal(spec.base) * size / scale, spec.decimals)
-    return max(amount, Decimal(1))
-
-
-def yearly_figures(scheme: Scheme, months: int, rng: random.Random) -> dict[tuple[str, str, int], Decimal]:
-    """Cumulative (or growth) figures per (unit, indicator, month) following size, pace and season."""
+def yearly_figures(
+    scheme: Scheme, months: int, rng: random.Random, *, deaths: dict[str, tuple[tuple[int, int], ...]]
+) -> dict[tuple[str, str, int], Decimal]:
+    """Cumulative (or growth, or level) figures per (unit, indicator, month) following pace and season."""
     targets = {(t.unit.code, t.indicator.code): t.amount for t in scheme_targets(scheme)}
+    indicators = list(scheme.indicators.order_by("sort_order", "code"))
     figures: dict[tuple[str, str, int], Decimal] = {}
-    for unit_code, (_, pace_text) in UNIT_PROFILES.items():
+    for unit_code, pace_text in UNIT_PACE.items():
         pace = Decimal(pace_text)
-        for spec in INDICATORS:
-            target = targets.get((unit_code, spec.code))
+        for ind in indicators:
+            target = targets.get((unit_code, ind.code))
             if target is None:
                 continue
-            if spec.kind == "growth":
+            places = ind.decimal_places
+            if ind.kind == IndicatorKind.GROWTH:
                 for month in range(1, months + 1):
                     drift = Decimal(rng.randint(-12, 12)) / 10
-                    figures[(unit_code, spec.code, month)] = round_to(target * pace + drift, spec.decimals)
+                    figures[(unit_code, ind.code, month)] = round_to(target * pace + drift, places)
+                continue
+            if ind.kind == IndicatorKind.RATIO:
+                for month in range(1, months + 1):
+                    drift = Decimal(rng.randint(-8, 8)) / 10
+                    level = min(target + (pace - 1) * LEVEL_SPREAD + drift, Decimal(100))
+                    figures[(unit_code, ind.code, month)] = round_to(level, places)
+                continue
+            if ind.direction == Direction.LOWER:
+                events = deaths.get(unit_code, ()) if ind.code == DEATHS_INDICATOR else ()
+                for month in range(1, months + 1):
+                    figures[(unit_code, ind.code, month)] = Decimal(sum(n for m, n in events if m <= month))
                 continue
             annual = target * pace * Decimal(rng.randint(90, 110)) / 100
-            if spec.code == "dwzj" and unit_code == ZERO_INVESTMENT_UNIT:
+            if ind.code == "dwzj" and unit_code == ZERO_INVESTMENT_UNIT:
                 annual = Decimal(0)
-            if spec.code == "dwzj" and unit_code == NEAR_ZERO_INVESTMENT_UNIT:
+            if ind.code == "dwzj" and unit_code == NEAR_ZERO_INVESTMENT_UNIT:
                 annual = target * Decimal("0.024")
             previous = Decimal(0)
+            profile = PROFILES[PROFILE_OF.get(ind.code, "flat")]
             for month in range(1, months + 1):
-                share = Decimal(PROFILES[spec.profile][month - 1])
-                value = max(round_to(annual * share, spec.decimals), previous)
-                figures[(unit_code, spec.code, month)] = value
+                value = max(round_to(annual * Decimal(profile[month - 1]), places), previous)
+                figures[(unit_code, ind.code, month)] = value
                 previous = value
     return figures
 
 
-def scheme_targets(scheme: Scheme) -> list:  # type: ignore[type-arg]
-    from kaohe.schemes.models import Target
-
+def scheme_targets(scheme: Scheme) -> list[Target]:
     return list(Target.objects.filter(indicator__scheme=scheme).select_related("unit", "indicator"))
 
 
@@ -218,6 +207,10 @@ DEPARTMENT_OFFICERS = {
     "shuiwu": "shuiwuju",
     "shangwu": "shangwuju",
     "fagai": "fagaiju",
+    "renshe": "rensheju",
+    "yingji": "yingjiju",
+    "zhengfa": "zhengfawei",
+    "zhengwu": "zhengwuju",
 }
 
 
@@ -242,32 +235,42 @@ def load_decisions(scheme: Scheme, users: dict[str, User]) -> None:
         ("zdxmpz", "qingshi", 6, "青石镇智能装备产业园项目列入全市重点项目中期增补计划", "fagaiju"),
         ("zdxmpz", "jinqiao", 8, "金桥镇新材料项目列入全市重点项目计划", "fagaiju"),
         ("dbyq", "shimen", 9, "区委督办“工业园区污水管网改造”事项逾期未办结", "ducha"),
+        ("aqyh", "songlin", 5, "松林镇化工集中区重大事故隐患逾期未整改，被区安委办挂牌督办", "yingjiju"),
+        ("xfwt", "baisha", 8, "白沙镇8月发生到市集体访1起，经区信访联席会议认定", "xinfangju"),
+        ("ysgg", "chengguan", 7, "城关街道“企业开办一窗通办”经验获市营商环境办发文推广", "zhengwuju"),
+        ("yshj", "meiling", 9, "梅岭镇拖欠企业工程款问题经12345热线投诉、区营商办核查属实", "zhengwuju"),
     ]
     for code, unit, month, reason, who in decided:
         record = schemes.item_record_propose(
             item_type=items[code], unit=units[unit], month=month, reason=reason, by=users[who]
         )
         schemes.item_record_decide(record=record, approve=True, by=admin)
-    # A veto proposed by the department; it counts only once the admin approves it.
+    # 一票否决: proposed by the 应急管理局, approved once the 区安委会 has found it a liability accident.
+    veto = schemes.item_record_propose(
+        item_type=items["aqsc"], unit=units[VETOED_UNIT], month=9, by=users["yingjiju"],
+        reason="桃源镇9月12日辖区一建材企业发生较大生产安全事故，造成3人死亡，经区安委会调查认定为生产安全责任事故。",
+    )  # fmt: skip
+    schemes.item_record_decide(record=veto, approve=True, by=admin, note="经区委、区政府研究，实行一票否决。")
+    # Still waiting for the 考核办: it counts only once approved.
     schemes.item_record_propose(
-        item_type=items["aqsc"], unit=units["liutang"], month=9, by=admin,
-        reason="应急管理局提请：柳塘镇9月发生一起较大生产安全事故，待区安委会认定。",
+        item_type=items["xfwt"], unit=units["liutang"], month=10, by=users["xinfangju"],
+        reason="信访局提请：柳塘镇10月发生赴区集体访1起，待信访联席会议认定。",
     )  # fmt: skip
 
 
 def load_data(*, year: int, month: int) -> None:
     admin = User.objects.get(username="kaoheban")
     rng = random.Random(SEED)
-    last = build_scheme(year - 1, admin=admin, scale=Decimal("1.08"))
-    load_history(last, yearly_figures(last, 12, rng), range(1, 13), admin)
-    current = build_scheme(year, admin=admin, scale=Decimal(1))
-    figures = yearly_figures(current, month, rng)
+    last = import_scheme(year - 1, targets=TARGETS_WORKBOOKS[-1], admin=admin)
+    load_history(last, yearly_figures(last, 12, rng, deaths={}), range(1, 13), admin)
+    current = import_scheme(year, targets=TARGETS_WORKBOOKS[0], admin=admin)
+    figures = yearly_figures(current, month, rng, deaths=SAFETY_DEATHS)
     load_history(current, figures, range(1, month), admin)
     load_current_month(current, figures, month)
     load_decisions(current, {u.username: u for u in User.objects.all()})
     # 模拟: the 考核办 tries fixed-asset investment at double weight, beside the official board.
     scenario = schemes.scenario_create(source=current, name="固定资产投资加权", by=admin)
     schemes.indicator_update(
-        indicator=scenario.indicators.get(code="gdzc"), data={"weight": Decimal(16)}, by=admin,
-        reason="测算固定资产投资分值由8分提高到16分的影响",
+        indicator=scenario.indicators.get(code="gdzc"), data={"weight": Decimal(14)}, by=admin,
+        reason="测算固定资产投资分值由7分提高到14分的影响",
     )  # fmt: skip

@@ -43,7 +43,8 @@ class DemoAccount:
 
 # More accounts the data needs: a clerk per township and an officer per data-owning department.
 EXTRA_DEPARTMENT_OFFICERS = [("caizhengju", "caizheng"), ("shuiwuju", "shuiwu"), ("shangwuju", "shangwu"),
-                             ("fagaiju", "fagai")]  # fmt: skip
+                             ("fagaiju", "fagai"), ("rensheju", "renshe"), ("yingjiju", "yingji"),
+                             ("zhengfawei", "zhengfa"), ("xinfangju", "xinfang"), ("zhengwuju", "zhengwu")]  # fmt: skip
 
 ACCOUNTS = [
     DemoAccount("kaoheban", "张明", Role.DISTRICT_ADMIN),

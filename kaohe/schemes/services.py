@@ -78,20 +78,22 @@ def _validate_rule_fields(*, rule: Any, plan_curve: Any) -> None:
         raise ValidationError(errors)
 
 
-def _log_create(obj: Any, fields: tuple[str, ...], by: User | None) -> None:
-    changelog_record(action=ChangeAction.CREATE, by=by, obj=obj, after=snapshot(obj, fields))
+def _log_create(obj: Any, fields: tuple[str, ...], by: User | None, reason: str = "") -> None:
+    changelog_record(action=ChangeAction.CREATE, by=by, obj=obj, after=snapshot(obj, fields), reason=reason)
 
 
 @engine_checked
 @transaction.atomic
-def scheme_create(*, year: int, name: str, by: User | None, grade_rule: Any = None, scenario: str = "") -> Scheme:
+def scheme_create(
+    *, year: int, name: str, by: User | None, grade_rule: Any = None, scenario: str = "", reason: str = ""
+) -> Scheme:
     """A new draft: the year's official scheme, or with `scenario` a named scenario (模拟方案) beside it."""
     if grade_rule is not None:
         _validate_grade_rule(grade_rule)
     scheme = Scheme(year=year, name=name, grade_rule=grade_rule, scenario=scenario.strip())
     scheme.full_clean()
     scheme.save()
-    _log_create(scheme, ("year", "name", "scenario", "grade_rule"), by)
+    _log_create(scheme, ("year", "name", "scenario", "grade_rule"), by, reason)
     touch(scheme, field="grade_rule")
     return scheme
 
@@ -146,12 +148,14 @@ def _validate_grade_rule(grade_rule: Any) -> None:
 
 
 @transaction.atomic
-def category_create(*, scheme: Scheme, code: str, name: str, by: User | None, sort_order: int = 0) -> Category:
+def category_create(
+    *, scheme: Scheme, code: str, name: str, by: User | None, sort_order: int = 0, reason: str = ""
+) -> Category:
     _ensure_draft(scheme)
     category = Category(scheme=scheme, code=code, name=name, sort_order=sort_order)
     category.full_clean()
     category.save()
-    _log_create(category, ("code", "name"), by)
+    _log_create(category, ("code", "name"), by, reason)
     return category
 
 
@@ -176,14 +180,14 @@ def category_delete(*, category: Category, by: User, reason: str = "") -> None:
 
 @engine_checked
 @transaction.atomic
-def indicator_create(*, scheme: Scheme, by: User | None, **fields: Any) -> Indicator:
+def indicator_create(*, scheme: Scheme, by: User | None, reason: str = "", **fields: Any) -> Indicator:
     """Add an indicator to a draft scheme; its rule and plan curve are validated by the engine."""
     _ensure_draft(scheme)
     _validate_rule_fields(rule=fields.get("rule"), plan_curve=fields.get("plan_curve"))
     indicator = Indicator(scheme=scheme, **fields)
     indicator.full_clean()
     indicator.save()
-    _log_create(indicator, INDICATOR_FIELDS, by)
+    _log_create(indicator, INDICATOR_FIELDS, by, reason)
     touch(scheme, field="rule")
     return indicator
 
@@ -226,24 +230,30 @@ def indicator_delete(*, indicator: Indicator, by: User, reason: str = "") -> Non
 
 @engine_checked
 @transaction.atomic
-def group_weight_set(*, indicator: Indicator, group_id: int, weight: Decimal, by: User | None) -> GroupWeight:
+def group_weight_set(
+    *, indicator: Indicator, group_id: int, weight: Decimal, by: User | None, reason: str = ""
+) -> GroupWeight:
     _ensure_draft(indicator.scheme)
     row, _ = GroupWeight.objects.update_or_create(indicator=indicator, group_id=group_id, defaults={"weight": weight})
     row.full_clean()
-    changelog_record(action=ChangeAction.UPDATE, by=by, obj=row, after={"group": group_id, "weight": str(weight)})
+    changelog_record(
+        action=ChangeAction.UPDATE, by=by, obj=row, after={"group": group_id, "weight": str(weight)}, reason=reason
+    )
     touch(indicator.scheme)
     return row
 
 
 @engine_checked
 @transaction.atomic
-def group_weight_remove(*, indicator: Indicator, group_id: int, by: User | None) -> None:
+def group_weight_remove(*, indicator: Indicator, group_id: int, by: User | None, reason: str = "") -> None:
     """Drop a group's own weight: the group falls back to the indicator's weight."""
     _ensure_draft(indicator.scheme)
     row = GroupWeight.objects.filter(indicator=indicator, group_id=group_id).first()
     if row is None:
         return
-    changelog_record(action=ChangeAction.DELETE, by=by, obj=row, before={"group": group_id, "weight": str(row.weight)})
+    changelog_record(
+        action=ChangeAction.DELETE, by=by, obj=row, before={"group": group_id, "weight": str(row.weight)}, reason=reason
+    )
     row.delete()
     touch(indicator.scheme)
 
@@ -257,21 +267,22 @@ def indicator_save(
     group_weights: Mapping[int, Decimal | None],
     by: User,
     indicator: Indicator | None = None,
+    reason: str = "",
 ) -> Indicator:
     """Create or update an indicator together with its group weights (None: remove), all or nothing."""
     if indicator is None:
-        indicator = indicator_create(scheme=scheme, by=by, **data)
+        indicator = indicator_create(scheme=scheme, by=by, reason=reason, **data)
     else:
         changed = _changed(indicator, data)
         if changed:
-            indicator = indicator_update(indicator=indicator, data=changed, by=by)
+            indicator = indicator_update(indicator=indicator, data=changed, by=by, reason=reason)
     current = {gw.group_id: gw.weight for gw in indicator.group_weights.all()}
     for group_id, weight in group_weights.items():
         if weight is None:
             if group_id in current:
-                group_weight_remove(indicator=indicator, group_id=group_id, by=by)
+                group_weight_remove(indicator=indicator, group_id=group_id, by=by, reason=reason)
         elif current.get(group_id) != weight:
-            group_weight_set(indicator=indicator, group_id=group_id, weight=weight, by=by)
+            group_weight_set(indicator=indicator, group_id=group_id, weight=weight, by=by, reason=reason)
     return indicator
 
 
@@ -333,6 +344,7 @@ def target_set(
     by: User | None,
     stretch: Decimal | None = None,
     stages: Mapping[Any, Any] | None = None,
+    reason: str = "",
 ) -> Target:
     """Set a unit's target while the scheme is a draft (published schemes go through adjustments)."""
     _ensure_draft(indicator.scheme)
@@ -352,7 +364,7 @@ def target_set(
         target.adjustments.all().delete()
     changelog_record(
         action=ChangeAction.UPDATE if before else ChangeAction.CREATE, by=by, obj=target, before=before,
-        after=snapshot(target, ("amount", "stretch", "stages")),
+        after=snapshot(target, ("amount", "stretch", "stages")), reason=reason,
     )  # fmt: skip
     touch(indicator.scheme, units=[unit.pk], field="amount")
     return target
@@ -360,10 +372,10 @@ def target_set(
 
 @engine_checked
 @transaction.atomic
-def target_remove(*, target: Target, by: User) -> None:
+def target_remove(*, target: Target, by: User, reason: str = "") -> None:
     _ensure_draft(target.indicator.scheme)
     before = snapshot(target, ("indicator", "unit", "amount", "stretch", "stages"))
-    changelog_record(action=ChangeAction.DELETE, by=by, obj=target, before=before)
+    changelog_record(action=ChangeAction.DELETE, by=by, obj=target, before=before, reason=reason)
     touch(target.indicator.scheme, units=[target.unit_id])
     target.delete()
 
@@ -582,14 +594,14 @@ def target_adjustment_decide(*, adjustment: TargetAdjustment, approve: bool, by:
 
 @engine_checked
 @transaction.atomic
-def item_type_create(*, scheme: Scheme, by: User | None, **fields: Any) -> ItemType:
+def item_type_create(*, scheme: Scheme, by: User | None, reason: str = "", **fields: Any) -> ItemType:
     _ensure_draft(scheme)
     item = ItemType(scheme=scheme, **fields)
     if item.kind == ItemKind.VETO and not item.veto_effect:
         raise ValidationError({"veto_effect": "一票否决项须指定否决后果。"})
     item.full_clean()
     item.save()
-    _log_create(item, ("kind", "code", "name", "points", "cap", "veto_effect"), by)
+    _log_create(item, ("kind", "code", "name", "points", "cap", "veto_effect"), by, reason)
     touch(scheme)
     return item
 

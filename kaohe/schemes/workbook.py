@@ -718,7 +718,9 @@ class _Writer:
             self.created = True
 
             def create() -> Scheme:
-                made = services.scheme_create(year=self.year, name=values["name"], grade_rule=grade_rule, by=self.by)
+                made = services.scheme_create(
+                    year=self.year, name=values["name"], grade_rule=grade_rule, by=self.by, reason=self.reason
+                )
                 return services.scheme_update(scheme=made, data=values, by=self.by, reason=self.reason)
 
             made: Scheme | None = self.attempt(settings, create, where)
@@ -738,7 +740,10 @@ class _Writer:
             data = {"name": p.values["name"], "sort_order": p.values.get("sort_order", 0)}
             if current is None:
                 made = self.attempt(
-                    p, partial(services.category_create, scheme=scheme, code=p.code, by=self.by, **data)
+                    p,
+                    partial(
+                        services.category_create, scheme=scheme, code=p.code, by=self.by, reason=self.reason, **data
+                    ),
                 )
                 if made is not None:
                     stored[p.code] = made
@@ -809,7 +814,13 @@ class _Writer:
                 self.count(INDICATORS_SHEET, "unchanged")
                 continue
             save = partial(
-                services.indicator_save, scheme=scheme, data=data, group_weights=weights, by=self.by, indicator=current
+                services.indicator_save,
+                scheme=scheme,
+                data=data,
+                group_weights=weights,
+                by=self.by,
+                indicator=current,
+                reason=self.reason,
             )
             saved = self.attempt(p, save, where)
             if saved is not None:
@@ -834,7 +845,12 @@ class _Writer:
             }  # fmt: skip
             current = stored.get(p.code)
             if current is None:
-                if self.attempt(p, partial(services.item_type_create, scheme=scheme, code=p.code, by=self.by, **data)):
+                if self.attempt(
+                    p,
+                    partial(
+                        services.item_type_create, scheme=scheme, code=p.code, by=self.by, reason=self.reason, **data
+                    ),
+                ):
                     self.count(ITEMS_SHEET, "added")
             elif all(getattr(current, k) == x for k, x in data.items()):
                 self.count(ITEMS_SHEET, "unchanged")

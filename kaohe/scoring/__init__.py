@@ -81,6 +81,7 @@ from kaohe.scoring.types import (
     VetoEffect,
     YearData,
     needs_target,
+    veto_note,
 )
 from kaohe.scoring.year import YearResult, score_year
 
@@ -178,4 +179,5 @@ __all__ = [
     "to_decimal",
     "unit_facts",
     "validate_data",
+    "veto_note",
 ]

@@ -33,7 +33,6 @@ from kaohe.scoring.types import (
     ON_SCHEDULE,
     RELATIVE,
     TARGET_FREE,
-    VETO_LABELS,
     AdjustmentKind,
     BasePerPpRule,
     Basis,
@@ -59,9 +58,11 @@ from kaohe.scoring.types import (
     VetoEffect,
     YearData,
     needs_target,
+    veto_note,
 )
 
-ENGINE_VERSION = "1.1.0"  # 1.1: group weights (分组权重), target changes (任务调整)
+# 1.1: group weights (分组权重), target changes (任务调整); 1.1.1: a veto's explanation names its month and why.
+ENGINE_VERSION = "1.1.1"
 ZERO = Fraction(0)
 ONE = Fraction(1)
 
@@ -383,9 +384,11 @@ def _units(
 ) -> PeriodResult:
     bonus, deduction = adjustments(scheme, data, month)
     vetoes: dict[str, set[VetoEffect]] = defaultdict(set)
-    for veto in data.vetoes:
+    notes: dict[str, list[str]] = defaultdict(list)
+    for veto in sorted(data.vetoes, key=lambda v: v.month):
         if veto.approved and veto.month <= month:
             vetoes[veto.unit].add(veto.effect)
+            notes[veto.unit].append(veto_note(veto))
     promoted = {p.unit for p in data.promotions if p.month <= month}
     counted = {s.code for s in scheme.indicators if s.counts_for_schedule}
     groups = {u.code: u.group for u in scheme.units}
@@ -400,7 +403,7 @@ def _units(
         total = ZERO if VetoEffect.ZERO_TOTAL in effects else points + b - d
         text = f"指标得分{pts(points)}＋加分{pts(b)}－扣分{pts(d)}＝{pts(points + b - d)}"
         if effects:
-            text += "；" + "；".join(VETO_LABELS[e] for e in effects)
+            text += "；" + "；".join(notes[unit.code])
         on = sum(s in ON_SCHEDULE for s in statuses)
         behind = statuses.count(Status.BEHIND)
         partial[unit.code] = UnitResult(

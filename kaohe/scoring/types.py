@@ -432,6 +432,12 @@ class Veto:
     reason: str = ""
 
 
+def veto_note(veto: Veto) -> str:
+    """How a veto reads wherever it is explained: its effect, its month and why (一票否决：等次不合格（9月，…）)."""
+    why = f"，{veto.reason}" if veto.reason else ""
+    return f"{VETO_LABELS[veto.effect]}（{veto.month}月{why}）"
+
+
 @dataclass(frozen=True, slots=True)
 class Promotion:
     unit: str  # 直接晋档: its condition held (judged and approved outside the engine)

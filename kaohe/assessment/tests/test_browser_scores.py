@@ -42,7 +42,7 @@ def test_a_district_leader_reads_the_board_and_a_points_reason(browser: Browser,
     cell.click()
     explanation = visit.page.get_by_test_id("explanation")
     expect(explanation).to_contain_text("一般公共预算收入")
-    expect(explanation).to_contain_text("×10=")
+    expect(explanation).to_contain_text("×8=")
     visit.page.screenshot(path=str(output_dir / "scoreboard-explanation.png"))
     assert visit.foreign == []
     visit.close()

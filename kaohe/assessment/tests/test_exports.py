@@ -78,7 +78,7 @@ class ExportTests(WorldTestCase):
         self.assertIn("B3:F3", merged)  # the first indicator over its five columns
         self.assertIn(f"{letter(self.tail)}2:{letter(self.tail)}4", merged)  # 加分
         first = self.grid.columns[0]
-        self.assertEqual(sheet["B3"].value, f"{first.name}\n{first.unit} · 10分")
+        self.assertEqual(sheet["B3"].value, f"{first.name}\n{first.unit} · 8分")
         self.assertEqual([sheet.cell(4, c).value for c in range(2, 7)],
                          ["目标", f"1-{DEMO_MONTH}月累计", "完成%", "序时差", "得分(名次)"])  # fmt: skip
         tail = [sheet.cell(2, self.tail + k).value for k in range(9)]

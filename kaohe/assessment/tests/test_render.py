@@ -246,7 +246,7 @@ class PageTests(WorldTestCase):
         cells = re.findall(r"<t[hd][ >]", row.group(1))
         # the header's data-col indexes hold: 5 cells per indicator and each category's 小计
         self.assertEqual(len(cells), 1 + 5 * len(grid.columns) + len(grid.blocks()) + 9)
-        self.assertEqual(len(grid.blocks()), 4)
+        self.assertEqual(len(grid.blocks()), 8)  # the eight categories, economic and not
         line = grid.line("qingshi")
         f = grid.figures["ybgg"]
         points = render.hundredths(f.points[line.index])

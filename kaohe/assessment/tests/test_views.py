@@ -123,7 +123,7 @@ class ScopeTests(WorldTestCase):
         cell = board.row("qingshi").cells["ybgg"]
         html = self.client_for("district_leader").get(URL + "explain/qingshi/ybgg/").content.decode()
         self.assertIn(cell.explanation.split("；")[-1], html)
-        self.assertIn("×10=", cell.explanation)
+        self.assertIn("×8=", cell.explanation)
 
     def test_the_history_names_who_entered_and_who_approved(self) -> None:
         html = self.client_for("district_leader").get(URL + "history/qingshi/dwzj/").content.decode()
@@ -140,3 +140,40 @@ class CacheTests(WorldTestCase):
         with self.assertNumQueries(1):  # the data stamp only
             second = selectors.scoreboard(scheme=scheme, month=DEMO_MONTH)
         self.assertEqual(first.row("qingshi").result.total, second.row("qingshi").result.total)
+
+
+class WholeSchemeTests(WorldTestCase):
+    """The demo's board scores the non-economic work too, and a vetoed township's row says why."""
+
+    VETO = (
+        "一票否决：等次不合格（9月，安全生产重大责任事故：桃源镇9月12日辖区一建材企业发生较大生产安全事故，造成3人死亡"
+    )
+
+    def test_the_board_shows_the_non_economic_categories_with_their_subtotals(self) -> None:
+        html = self.client_for("district_leader").get(URL).content.decode()
+        for category in ("民生保障", "安全生产", "社会稳定", "营商环境"):
+            self.assertIn(f"{category}小计", html)
+        for indicator in ("城镇新增就业", "生产安全事故死亡人数", "矛盾纠纷排查化解率", "12345热线工单按期办结率"):
+            self.assertIn(indicator, html)
+
+    def test_the_vetoed_township_is_marked_and_the_veto_explained(self) -> None:
+        html = self.client_for("district_leader").get(URL).content.decode()
+        row = re.search(r'<tr data-unit="taoyuan">(.*?)</tr>', html)
+        assert row is not None
+        self.assertIn("否决</span>", row.group(1))
+        self.assertIn(f'title="{self.VETO}', row.group(1))
+        self.assertIn("<td>不合格</td>", row.group(1))  # the grade the veto sets, whatever the score
+        note = re.search(r'<li data-testid="veto-taoyuan">(.*?)</li>', html)
+        assert note is not None
+        self.assertIn(self.VETO, note.group(1))
+        self.assertEqual(len(re.findall(r'data-testid="veto-', html)), 1)  # the one township vetoed
+        # Without the veto its score would grade it higher: the veto, not the points, is why it is 不合格.
+        line = selectors.grid(scheme=Scheme.objects.official().get(year=DEMO_YEAR), month=DEMO_MONTH).line("taoyuan")
+        self.assertGreaterEqual(line.total, 6000)
+        unit = self.client_for("district_leader").get(URL + "unit/taoyuan/").content.decode()
+        self.assertIn(self.VETO, unit)
+
+    def test_a_township_sees_no_other_township_s_veto(self) -> None:
+        html = self.client_for("township_clerk").get(URL).content.decode()
+        self.assertNotIn("veto-taoyuan", html)
+        self.assertNotIn("桃源镇9月12日", html)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from django.core.management import CommandError, call_command
 
+from kaohe.collection import importers
 from kaohe.collection.tests.test_importers import amount, cell_of, download, edit, snapshot
 from kaohe.lib.xlsx import describe_cell
-from kaohe.test import DEMO_MONTH, WorldTestCase
+from kaohe.test import DEMO_MONTH, DEMO_YEAR, WorldTestCase
 
 NEXT = DEMO_MONTH + 1
 
@@ -83,3 +84,11 @@ class ImportCommandTests(WorldTestCase):
         code, _, err = self.call(self.write(b"MZ\x90\x00" + bytes(100), "a.xlsx"), "--as", "tongjiju")
         self.assertEqual(code, 1)
         self.assertIn("可能是修改了扩展名的其他文件", err)
+
+    def test_year_is_passed_to_the_import(self) -> None:
+        # --year carries a targets table into another year; a values template keeps its own year and says so.
+        code, out, err = self.call(
+            self.write(download("tongjiju", month=NEXT)), "--as", "tongjiju", "--year", str(DEMO_YEAR + 1)
+        )
+        self.assertEqual((code, out), (1, ""))
+        self.assertIn(importers.VALUES_YEAR_FIXED.format(year=DEMO_YEAR), err)

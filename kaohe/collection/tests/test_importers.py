@@ -349,6 +349,14 @@ class ValuesImportTests(WorldTestCase):
         report = run(self.blank(), "shenhe")
         self.assertEqual((report.ok, report.message), (False, importers.NO_VALUES_ROLE))
 
+    def test_a_values_template_cannot_be_sent_to_another_year(self) -> None:
+        content = edit(self.blank(), {("qingshi", "gyzcz"): 1})
+        before = snapshot()
+        user = User.objects.get(username="tongjiju")
+        report = importers.import_file(data=content, filename="x.xlsx", by=user, year=DEMO_YEAR + 1)
+        self.assertEqual((report.ok, report.message), (False, importers.VALUES_YEAR_FIXED.format(year=DEMO_YEAR)))
+        self.assertEqual(snapshot(), before)
+
     def test_a_file_without_meta_is_refused_in_chinese(self) -> None:
         plain = xlsx.write_workbook([xlsx.Sheet("Sheet1", [xlsx.Column("乡镇")], [["青石镇"]])])
         report = run(plain, "tongjiju")

@@ -13,6 +13,7 @@ from kaohe.accounts.choices import Role
 from kaohe.accounts.tests.factories import UserFactory
 from kaohe.assessment.inputs import Mode, load
 from kaohe.collection import importers, templates_xlsx
+from kaohe.core.models import ChangeLog
 from kaohe.lib.xlsx import CellProblem
 from kaohe.org.tests.factories import DepartmentFactory, UnitFactory
 from kaohe.schemes.models import Target
@@ -134,3 +135,28 @@ class TargetsWorkbookTests(TestCase):
         report = self.run_import(cleared)
         self.assertEqual((report.ok, report.deleted), (True, 1), (report.lines(), report.detail))
         self.assertFalse(Target.objects.filter(indicator=self.tax, unit=self.t1).exists())
+
+    def test_a_table_is_carried_into_another_year_s_scheme_when_the_year_is_named(self) -> None:
+        # Next year's scheme has the same indicator codes; this year's table goes into it, logged with its file.
+        data = self.fill(self.template(), {("t1", "tax"): 1000, ("t1", "tax@6"): 450, ("t2", "gdp"): Decimal("6.5")})
+        following = SchemeFactory.create(year=YEAR + 1)
+        category = CategoryFactory.create(scheme=following)
+        tax = IndicatorFactory.create(scheme=following, category=category, code="tax", owner=self.tax.owner,
+                                      weight=Decimal(60), stage_months=[6])  # fmt: skip
+        IndicatorFactory.create(scheme=following, category=category, code="gdp", owner=self.tax.owner,
+                                weight=Decimal(40), unit="%", kind="growth",
+                                rule={"family": "growth_vs_target", "over_points": "1"})  # fmt: skip
+        report = importers.import_file(data=data, filename="上年目标.xlsx", by=self.admin, year=YEAR + 1)
+        self.assertTrue(report.ok, report.lines())
+        self.assertEqual(report.period, f"{YEAR + 1}年目标任务")
+        carried = Target.objects.get(indicator=tax, unit=self.t1)
+        self.assertEqual((carried.amount, carried.stages), (1000, {"6": "450"}))
+        self.assertFalse(Target.objects.filter(indicator__scheme=self.scheme).exists())  # its own year untouched
+        self.assertTrue(ChangeLog.objects.filter(object_type="schemes.target", object_id=str(carried.pk),
+                                                 reason="Excel 导入：上年目标.xlsx").exists())  # fmt: skip
+
+    def test_without_a_year_the_table_goes_to_its_own_year(self) -> None:
+        data = self.fill(self.template(), {("t1", "tax"): 1000})
+        report = importers.import_file(data=data, filename="目标.xlsx", by=self.admin, year=YEAR)
+        self.assertTrue(report.ok, report.lines())
+        self.assertTrue(Target.objects.filter(indicator=self.tax, unit=self.t1).exists())

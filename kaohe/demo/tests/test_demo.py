@@ -9,9 +9,12 @@ from django.test import TestCase, TransactionTestCase
 
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
+from kaohe.core.choices import ChangeAction
 from kaohe.core.models import ChangeLog
-from kaohe.demo.services import ACCOUNTS, demo_is_loaded
+from kaohe.demo.services import ACCOUNTS, DEMO_YEAR, demo_is_loaded
 from kaohe.org.models import Department, Unit, UnitGroup
+from kaohe.schemes.choices import RequestStatus
+from kaohe.schemes.models import ItemRecord, Scheme, Target
 from kaohe.test import loader_under_test, world_restore
 
 
@@ -38,6 +41,50 @@ class DemoCommandTests(TestCase):
             imported.count(), UnitGroup.objects.count() + Unit.objects.count() + Department.objects.count()
         )
         self.assertEqual(Unit.objects.get(code="qingshi").group.code, "industry")  # type: ignore[union-attr]
+
+    def test_the_schemes_and_targets_came_in_through_the_scheme_and_targets_imports(self) -> None:
+        # This year and last, each from the shipped scheme workbook and a targets workbook, then published.
+        for year, table in ((DEMO_YEAR, "targets.xlsx"), (DEMO_YEAR - 1, "targets-last-year.xlsx")):
+            scheme = Scheme.objects.official().get(year=year)
+            self.assertTrue(scheme.is_published)
+            self.assertEqual(scheme.name, f"云溪区{year}年度乡镇经济工作目标责任制考核方案")
+            self.assertTrue(
+                ChangeLog.objects.filter(
+                    reason="导入考核方案工作簿：scheme.xlsx", object_type="schemes.scheme", object_id=str(scheme.pk)
+                ).exists()
+            )
+            self.assertEqual(
+                ChangeLog.objects.filter(
+                    reason="导入考核方案工作簿：scheme.xlsx", object_type="schemes.indicator",
+                    object_id__in=[str(pk) for pk in scheme.indicators.values_list("pk", flat=True)],
+                ).count(),
+                scheme.indicators.count(),
+            )  # fmt: skip
+            imported = ChangeLog.objects.get(object_type="collection.import_targets", object_repr__endswith=table)
+            self.assertEqual(imported.actor_username, "kaoheban")
+            self.assertIn(f"{year}年目标任务", imported.object_repr)
+            # Every target was created by that import: one change-log row each, with the import as its reason.
+            targets = [str(pk) for pk in Target.objects.filter(indicator__scheme=scheme).values_list("pk", flat=True)]
+            self.assertGreater(len(targets), 300)
+            created = ChangeLog.objects.filter(
+                object_type="schemes.target", object_id__in=targets, action=ChangeAction.CREATE,
+                reason=f"Excel 导入：{table}",
+            )  # fmt: skip
+            self.assertEqual(created.count(), len(targets))
+
+    def test_the_scheme_scores_the_non_economic_work_too(self) -> None:
+        scheme = Scheme.objects.official().get(year=DEMO_YEAR)
+        categories = set(scheme.categories.values_list("name", flat=True))
+        self.assertLessEqual({"民生保障", "安全生产", "社会稳定", "营商环境"}, categories)
+        for name in ("民生保障", "安全生产", "社会稳定", "营商环境"):
+            self.assertTrue(scheme.indicators.filter(category__name=name).exists(), name)
+        kinds = {(t.kind, t.code) for t in scheme.item_types.all()}
+        self.assertLessEqual({("veto", "aqsc"), ("deduction", "aqyh"), ("deduction", "xfwt"), ("bonus", "ysgg"),
+                              ("deduction", "yshj")}, kinds)  # fmt: skip
+        # One township vetoed for its safety accident: approved, proposed by the 应急管理局, decided by the 考核办.
+        veto = ItemRecord.objects.get(item_type__scheme=scheme, item_type__code="aqsc", status=RequestStatus.APPROVED)
+        self.assertEqual((veto.unit.code, veto.month), ("taoyuan", 9))
+        self.assertEqual((veto.proposed_by.username, veto.decided_by.username), ("yingjiju", "kaoheban"))  # type: ignore[union-attr]
 
     def test_it_does_not_load_twice_and_prints_the_accounts(self) -> None:
         output = run_demo()

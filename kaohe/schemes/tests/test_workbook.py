@@ -24,6 +24,7 @@ from kaohe.accounts.tests.factories import UserFactory
 from kaohe.core.choices import ChangeAction
 from kaohe.core.ledger_views import XLSX
 from kaohe.core.models import ChangeLog
+from kaohe.demo.services import WORKBOOKS
 from kaohe.lib.tests.sheets import read_back
 from kaohe.lib.xlsx import column_letter
 from kaohe.org.models import Department, UnitGroup
@@ -331,11 +332,12 @@ class SchemeWorkbookPageTests(WorldTestCase):
 
 
 class DocumentedWorkbookTests(WorldTestCase):
-    """docs/scheme-example.xlsx imports as it is, and docs/scheme-workbook.md names every sheet and column."""
+    """The example the docs point to (the demo's shipped scheme workbook) imports as it is, and
+    docs/scheme-workbook.md names every sheet and column."""
 
     def test_the_example_in_the_docs_imports_cleanly(self) -> None:
-        data = (Path(settings.BASE_DIR) / "docs" / "scheme-example.xlsx").read_bytes()
-        report = scheme_import(data=data, filename="scheme-example.xlsx", year=2042, by=self.users[Role.DISTRICT_ADMIN])
+        data = (WORKBOOKS / "scheme.xlsx").read_bytes()
+        report = scheme_import(data=data, filename="scheme.xlsx", year=2042, by=self.users[Role.DISTRICT_ADMIN])
         self.assertTrue(report.ok, report.lines())
         self.assertTrue(Scheme.objects.official().get(year=2042).indicators.exists())
 

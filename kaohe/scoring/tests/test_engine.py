@@ -34,6 +34,7 @@ from kaohe.scoring import (
     score_period,
     score_year,
     to_arrays,
+    veto_note,
 )
 from kaohe.scoring.tests.builders import D, data, scheme, spec
 
@@ -273,7 +274,20 @@ class TestVetoesRanksGrades(unittest.TestCase):
         self.assertEqual((b.total, b.grade, b.award_eligible), (9, "不合格", False))
         self.assertEqual((c.total, c.grade, c.rank, c.award_eligible), (9, "优秀", 1, False))
         self.assertEqual((dd.total, dd.vetoes, dd.award_eligible), (9, (), True))  # not approved: no effect
-        self.assertIn("一票否决：总分计0", a.explanation)
+        self.assertIn("一票否决：总分计0（3月）", a.explanation)
+
+    def test_a_veto_is_explained_with_its_month_and_reason(self) -> None:
+        vetoes = (Veto("a", VetoEffect.FAIL_GRADE, 9, reason="安全生产重大责任事故：9月发生较大事故"),)
+        s = scheme(spec(weight="10", rule=RATIO), units=("a", "b"), grade_rule=self.GRADES)
+        d = data({(u, "x"): "10" for u in "ab"}, {(u, "x", 9): "9" for u in "ab"}, vetoes=vetoes)
+        september, other = score_period(s, d, 9).units
+        self.assertEqual((september.grade, other.grade), ("不合格", "优秀"))
+        self.assertNotIn("一票否决", other.explanation)
+        self.assertTrue(
+            september.explanation.endswith("；一票否决：等次不合格（9月，安全生产重大责任事故：9月发生较大事故）"),
+            september.explanation,
+        )
+        self.assertEqual(veto_note(vetoes[0]), "一票否决：等次不合格（9月，安全生产重大责任事故：9月发生较大事故）")
 
     def test_direct_promotion_lifts_one_grade_unless_vetoed(self) -> None:
         units = ("a", "b", "c")
