@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -18,7 +19,22 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-PHONE: dict[str, Any] = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touch": True}
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+# axe-core, the accessibility checker, from npm (package.json's devDependencies): injected into the page by the
+# test, never served by Kaohe. Its script tag needs the context's `bypass_csp`, as Kaohe's CSP allows no other.
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def contrast_violations(page: Page) -> list[str]:
+    """axe-core's colour-contrast rule over the page as shown: one line per element that fails WCAG AA."""
+    page.add_script_tag(path=str(AXE))
+    found: list[str] = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {runOnly: {type: "rule", values: ["color-contrast"]}});
+            return result.violations.flatMap(v => v.nodes.map(n => n.target.join(" ") + "：" + n.failureSummary));
+        }"""
+    )
+    return found
 
 
 class Visit:

@@ -33,12 +33,12 @@ MODE_LABELS = {Mode.OFFICIAL: "正式（仅已审核数据）", Mode.PREVIEW: "�
 
 # The page's status colours (scores.css): background, text.
 COLOURS = {
-    S.ON_SCHEDULE: ("#E6F4EA", "#1E7B34"),
-    S.BEHIND: ("#FDECEA", "#B3261E"),
+    S.ON_SCHEDULE: ("#E6F4EA", "#1A6B2D"),
+    S.BEHIND: ("#FDECEA", "#A3221B"),
     S.COMPLETED: ("#E3EFFF", "#1A56B0"),
-    S.NOT_REPORTED: ("#E4E4E4", "#666666"),
-    S.NO_TARGET: ("#FAFAFA", "#999999"),
-    S.NOT_EVALUATED: ("#FAFAFA", "#999999"),
+    S.NOT_REPORTED: ("#ECECEC", "#4D4D4D"),
+    S.NO_TARGET: ("#FAFAFA", "#666666"),
+    S.NOT_EVALUATED: ("#FAFAFA", "#666666"),
 }
 POINTS = "0.00"
 SUBTOTAL = CellFormat(bold=True, num_format=POINTS)

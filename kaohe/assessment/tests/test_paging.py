@@ -403,7 +403,7 @@ def test_a_paged_board_in_a_browser(browser: Browser, site: str, output_dir: Pat
         expect(cards_shown).to_have_count(len(grid.lines) - 2 * SIZE)
         expect(phone.page.get_by_test_id("pager-top")).to_be_visible()
         width = phone.page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 375, width  # the pager wraps rather than scroll sideways
+        assert width <= PHONE["viewport"]["width"], width  # the pager wraps rather than scroll sideways
         phone.page.screenshot(path=str(output_dir / "scoreboard-paged-phone.png"), full_page=True)
         phone.close()
     assert errors == []
