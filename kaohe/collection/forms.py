@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
@@ -16,6 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from kaohe.core.numbers import NumberError, typed_number
 from kaohe.schemes.models import AMOUNT_DIGITS, AMOUNT_PLACES, Indicator
 
 from .models import Value
@@ -33,8 +34,6 @@ EVIDENCE_EMPTY = "上传的文件是空的。"
 REASON_MISSING = "请填写{what}原因。"
 EXPIRED = "表单已过期，请刷新页面后重新填写。"
 
-# Plain decimal notation only: "1e5", "NaN" or "Infinity" are numbers to Python, not to a clerk.
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # What each allowed file starts with, so a renamed executable is refused (docx and xlsx are zip archives).
 _MAGIC: dict[str, tuple[bytes, ...]] = {
     "pdf": (b"%PDF-",),
@@ -47,16 +46,15 @@ _MAGIC: dict[str, tuple[bytes, ...]] = {
 
 
 def parse_amount(raw: str, places: int = AMOUNT_PLACES) -> Decimal | None:
-    """A typed figure as Decimal (None when blank); thousands separators and spaces are tolerated."""
-    text = raw.strip().replace(",", "").replace("，", "").replace(" ", "")
-    if not text:
-        return None
-    if not _NUMBER.match(text):
-        raise ValidationError(NOT_A_NUMBER, code="invalid")
+    """A typed figure as Decimal (None when blank), read as `kaohe.core.numbers` reads every typed number:
+    thousands separators in groups of three and full-width digits are fine, anything else is refused."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(NOT_A_NUMBER, code="invalid") from None
+        value = typed_number(raw)
+    except NumberError as exc:
+        # Plain nonsense gets the short message beside the field; a near miss says what is wrong with it.
+        raise ValidationError(NOT_A_NUMBER if exc.code == "invalid" else exc.message, code=exc.code) from None
+    if value is None:
+        return None
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > min(places, AMOUNT_PLACES):
         raise ValidationError(TOO_MANY_PLACES.format(places=min(places, AMOUNT_PLACES)), code="places")
@@ -82,8 +80,8 @@ def validate_evidence(upload: UploadedFile) -> None:
 class AmountField(forms.CharField):
     """A year-to-date figure typed as text and cleaned to Decimal; a phone shows its number pad."""
 
-    def __init__(self, *, places: int, **kwargs: Any) -> None:
-        self.places = places
+    def __init__(self, *, indicator: Indicator, **kwargs: Any) -> None:
+        self.indicator = indicator
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "widget",
@@ -94,7 +92,11 @@ class AmountField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        return parse_amount(str(value or ""), self.places)
+        amount = parse_amount(str(value or ""), self.indicator.decimal_places)
+        problem = None if amount is None else self.indicator.out_of_bounds(amount)
+        if problem:
+            raise ValidationError(problem, code="bounds")
+        return amount
 
 
 class EvidenceField(forms.FileField):
@@ -130,8 +132,9 @@ class _RowsForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, error_messages={"required": EXPIRED})
 
-    def add_row(self, key: str, *, places: int, evidence: bool) -> None:
-        self.fields[f"amount-{key}"] = AmountField(places=places, label="1-N月累计")
+    def add_row(self, key: str, *, indicator: Indicator) -> None:
+        self.fields[f"amount-{key}"] = AmountField(indicator=indicator, label="1-N月累计")
+        evidence = indicator.requires_evidence
         self.fields[f"revision-{key}"] = forms.BooleanField(
             required=False, label="统计修订", widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
         )
@@ -195,7 +198,7 @@ class EntryForm(_RowsForm):
         self.codes: list[str] = []
         for ind in indicators:
             self.codes.append(ind.code)
-            self.add_row(ind.code, places=ind.decimal_places, evidence=ind.requires_evidence)
+            self.add_row(ind.code, indicator=ind)
 
     def changes(self) -> dict[str, Change]:
         return {code: self.change(code) for code in self.codes if self.posted(code)}
@@ -211,7 +214,7 @@ class GridForm(_RowsForm):
         self.unit_codes: list[str] = []
         for code in unit_codes:
             self.unit_codes.append(code)
-            self.add_row(code, places=indicator.decimal_places, evidence=indicator.requires_evidence)
+            self.add_row(code, indicator=indicator)
             self.fields[f"version-{code}"] = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def clean(self) -> dict[str, Any]:

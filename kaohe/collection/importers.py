@@ -26,7 +26,6 @@ template is filled with the saved figures, so a blank is only ever a deliberate 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -43,6 +42,7 @@ from kaohe.accounts.permissions import role_has
 from kaohe.assessment.checks import engine_checked, touch
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
+from kaohe.core.numbers import safe_decimal
 from kaohe.core.services import ChangeLogBatch, to_jsonable
 from kaohe.lib import xlsx
 from kaohe.lib.xlsx import CellProblem, CellValue
@@ -136,8 +136,6 @@ NO_ANNUAL_COLUMN = "指标“{name}”缺少年度目标列"
 STRETCH_BELOW = "奋斗目标 {stretch} 低于新的年度目标，请先在目标矩阵中修改奋斗目标"
 NO_COLUMN_CODE = "该列不是模板中的指标列（没有指标编码），请删除该列中的数据"
 
-# Plain decimal notation, thousands separators allowed: what a number typed as text looks like.
-_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _TOO_LARGE_EXPONENT = AMOUNT_DIGITS - AMOUNT_PLACES  # adjusted() from here on does not fit the column
 
 
@@ -362,8 +360,11 @@ def read_grid(workbook: xlsx.Workbook) -> GridFile:
 # --- numbers ---------------------------------------------------------------------------------------------
 
 
-def parse_cell(raw: CellValue, *, places: int, allow_negative: bool, name: str) -> Decimal | str:
-    """A cell as a Decimal within the indicator's precision, or the Chinese reason it is not one."""
+def parse_cell(
+    raw: CellValue, *, places: int, allow_negative: bool, name: str, indicator: Indicator | None = None
+) -> Decimal | str:
+    """A cell as a Decimal within the indicator's precision (and, given the indicator, its bounds), or the Chinese
+    reason it is not one."""
     if type(raw) is Decimal:
         amount = raw
     elif type(raw) is int:
@@ -371,8 +372,7 @@ def parse_cell(raw: CellValue, *, places: int, allow_negative: bool, name: str) 
     elif isinstance(raw, str):
         text = raw.strip()
         shown = text if len(text) <= 20 else text[:20] + "…"
-        compact = text.replace(",", "").replace("，", "").replace(" ", "")
-        if _NUMBER_TEXT.match(compact):
+        if safe_decimal(text) is not None:  # a number stored as text: say so, rather than "not a number"
             return TEXT_NUMBER.format(text=shown)
         return NOT_A_NUMBER.format(text=shown)
     elif isinstance(raw, bool):
@@ -388,6 +388,8 @@ def parse_cell(raw: CellValue, *, places: int, allow_negative: bool, name: str) 
         return TOO_MANY_PLACES.format(places=places, value=f"{amount:f}")
     if amount and amount.adjusted() >= _TOO_LARGE_EXPONENT:
         return TOO_LARGE.format(value=f"{amount:f}"[:30])
+    if indicator is not None and (problem := indicator.out_of_bounds(amount)):
+        return problem
     return amount
 
 
@@ -546,7 +548,10 @@ def values_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) -> 
                 deletes.append((unit.pk, col, old))
                 row_changed = True
                 continue
-            parsed = parse_cell(raw, places=col.places, allow_negative=col.allow_negative, name=col.indicator.name)
+            parsed = parse_cell(
+                raw, places=col.places, allow_negative=col.allow_negative, name=col.indicator.name,
+                indicator=col.indicator,
+            )  # fmt: skip
             if isinstance(parsed, str):
                 grid.problem(line.row, col.column, parsed)
                 continue
@@ -766,7 +771,7 @@ def _target_cells(
         raw = line.cells[column - 1]
         if _blank(raw):
             return None
-        value = parse_cell(raw, places=AMOUNT_PLACES, allow_negative=True, name=ind.name)
+        value = parse_cell(raw, places=AMOUNT_PLACES, allow_negative=True, name=ind.name, indicator=ind)
         if isinstance(value, str):
             grid.problem(line.row, column, value)
             ok = False

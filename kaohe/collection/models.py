@@ -6,7 +6,10 @@ a township form another. Values are year-to-date cumulative (1–N月累计), De
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -80,3 +83,10 @@ class Value(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.submission.unit} {self.indicator} {self.amount}"
+
+    def clean(self) -> None:
+        # Every door (form, grid, API) saves through values_save's full_clean; the Excel import checks the same
+        # bounds cell by cell (importers.parse_cell) before its bulk write.
+        problem = None if self.amount is None else self.indicator.out_of_bounds(Decimal(self.amount))
+        if problem:
+            raise ValidationError({"amount": problem})

@@ -99,13 +99,15 @@ def value_submission_id(value_id: int) -> int:
 
 
 def amount_text(amount: Decimal | None, places: int = 2) -> str:
-    """A figure as typed: no exponent, no thousands separators, trailing zeros cut back to `places`."""
+    """A figure as the 成绩单 shows it — thousands separators, the indicator's decimals (84,000 at 0, 126.02 at 2)
+    — and as the entry forms read it back (`kaohe.core.numbers`). A figure stored with more decimals than the
+    indicator now takes shows them all: it is never rounded on the way into a form."""
     if amount is None:
         return ""
     quantum = Decimal(1).scaleb(-places)
     if amount == amount.quantize(quantum):
-        return f"{amount.quantize(quantum):f}"
-    return f"{amount.normalize():f}"
+        return f"{amount.quantize(quantum):,f}"
+    return f"{amount.normalize():,f}"
 
 
 # --- the township form and the department grid -----------------------------------------------------

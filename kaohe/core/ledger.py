@@ -25,6 +25,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, models, transaction
 
 from kaohe.core.exceptions import ApplicationError
+from kaohe.core.numbers import NumberError, typed_number
 from kaohe.lib import xlsx
 from kaohe.lib.order import parents_first
 from kaohe.lib.xlsx import CellProblem, CellValue
@@ -97,7 +98,11 @@ class Integer:
     default: int | None = 0  # a blank cell; None where blank means "none" (a year not set)
 
     def parse(self, raw: CellValue) -> Any:
-        text = _text(raw).replace(",", "")
+        try:
+            typed = typed_number(_text(raw))
+        except NumberError as exc:
+            raise CellError("须为整数" if exc.code == "invalid" else f"须为整数：{exc.message}") from None
+        text = "" if typed is None else f"{typed:f}"
         if not re.fullmatch(r"-?[0-9]+(\.0*)?", text):
             raise CellError("须为整数")
         number = int(Decimal(text))
@@ -127,10 +132,13 @@ class Number:
     default: Decimal | None = None  # a blank cell; None: no value
 
     def parse(self, raw: CellValue) -> Any:
-        text = _text(raw).replace(",", "").replace("，", "")
-        if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
+        try:
+            typed = typed_number(_text(raw))
+        except NumberError as exc:
+            raise CellError("须为数字" if exc.code == "invalid" else exc.message) from None
+        if typed is None:
             raise CellError("须为数字")
-        value = Decimal(text)
+        value = typed
         exponent = value.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > self.places:
             raise CellError(f"最多 {self.places} 位小数")

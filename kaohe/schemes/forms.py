@@ -10,7 +10,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
-from kaohe.core.forms import UploadForm
+from kaohe.core.forms import NumberField, UploadForm
+from kaohe.core.numbers import NumberError, typed_number
 from kaohe.org.models import Department, Unit, UnitGroup, code_validator
 from kaohe.scoring import RuleError, plan_curve_from_list, stage_label
 
@@ -99,12 +100,13 @@ class EvidenceField(forms.FileField):
 
 def parse_decimal(text: str) -> Decimal:
     """A number as typed in a cell: thousands separators and full-width digits tolerated, floats never involved."""
-    cleaned = text.strip().replace(",", "").replace("，", "")
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValidationError(f"“{text.strip()}”不是有效的数字。") from None
-    if not value.is_finite():
+        value = typed_number(text)
+    except NumberError as exc:
+        raise ValidationError(
+            f"“{text.strip()}”不是有效的数字。" if exc.code == "invalid" else f"{exc.message}。"
+        ) from None
+    if value is None:
         raise ValidationError(f"“{text.strip()}”不是有效的数字。")
     return value
 
@@ -172,7 +174,7 @@ class SchemeCopyForm(forms.Form):
             .order_by("sort_order", "code")
         )
         for ind in self.volume:
-            self.fields[self.growth_field(ind)] = forms.DecimalField(
+            self.fields[self.growth_field(ind)] = NumberField(
                 label=f"{ind.name}增长率（%）", required=False, max_digits=8, decimal_places=4,
                 help_text="填写则目标=上年1-12月实际×(1+增长率)；留空按上年目标复制。",
             )  # fmt: skip
@@ -275,7 +277,7 @@ class IndicatorForm(forms.Form):
     owner = forms.ModelChoiceField(label="数据责任部门", queryset=Department.objects.all())
     source = forms.ChoiceField(label="数据来源", choices=DataSource.choices)
     frequency = forms.ChoiceField(label="频次", choices=Frequency.choices, initial=Frequency.MONTHLY)
-    weight = forms.DecimalField(
+    weight = NumberField(
         label="分值", max_digits=POINTS_DIGITS, decimal_places=POINTS_PLACES, initial=0,
         help_text="各分组的指标分值合计须等于方案的满分（未单独设分组分值的，按此分值计）。",
     )  # fmt: skip
@@ -328,7 +330,7 @@ class IndicatorForm(forms.Form):
         self.groups = list(UnitGroup.objects.order_by("sort_order", "code"))
         current = {gw.group_id: gw.weight for gw in instance.group_weights.all()} if instance else {}
         for group in self.groups:
-            self.fields[self.group_field(group)] = forms.DecimalField(
+            self.fields[self.group_field(group)] = NumberField(
                 label=f"{group.name}分值", required=False, max_digits=POINTS_DIGITS, decimal_places=POINTS_PLACES,
                 initial=current.get(group.pk), help_text="留空则按上面的分值。",
             )  # fmt: skip
@@ -374,10 +376,10 @@ class ItemTypeForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=ItemKind.choices)
     code = forms.CharField(label="编码", max_length=32, validators=[code_validator])
     name = forms.CharField(label="名称", max_length=100)
-    points = forms.DecimalField(
+    points = NumberField(
         label="每项分值", required=False, min_value=Decimal(0), max_digits=POINTS_DIGITS, decimal_places=POINTS_PLACES
     )
-    cap = forms.DecimalField(
+    cap = NumberField(
         label="封顶分值", required=False, min_value=Decimal(0), max_digits=POINTS_DIGITS, decimal_places=POINTS_PLACES,
         help_text="本项全年合计最多加（扣）的分值；留空不封顶。",
     )  # fmt: skip
@@ -402,7 +404,7 @@ class SchemeSettingsForm(forms.Form):
     """A draft scheme's name, grade rule and settings (the year stays)."""
 
     name = forms.CharField(label="名称", max_length=100)
-    total_points = forms.DecimalField(
+    total_points = NumberField(
         label="满分",
         min_value=Decimal("0.0001"),
         max_digits=POINTS_DIGITS,
@@ -413,12 +415,8 @@ class SchemeSettingsForm(forms.Form):
         label="月报截止日", min_value=1, max_value=28, help_text="次月几日前报送视为及时。"
     )
     townships_see_published_scores = forms.BooleanField(label="乡镇可查看已发布的其他乡镇得分", required=False)
-    outlier_z = forms.DecimalField(
-        label="同类异常阈值（Z 分数）", min_value=Decimal("0.01"), max_digits=6, decimal_places=2
-    )
-    outlier_yoy = forms.DecimalField(
-        label="同比异常阈值（倍）", min_value=Decimal("0.01"), max_digits=6, decimal_places=2
-    )
+    outlier_z = NumberField(label="同类异常阈值（Z 分数）", min_value=Decimal("0.01"), max_digits=6, decimal_places=2)
+    outlier_yoy = NumberField(label="同比异常阈值（倍）", min_value=Decimal("0.01"), max_digits=6, decimal_places=2)
 
     def __init__(self, *args: Any, scheme: Scheme, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {name: getattr(scheme, name) for name in self.base_fields})
@@ -564,7 +562,7 @@ class TargetMatrixForm:
 
 class AdjustmentRequestForm(forms.Form):
     effective_month = forms.TypedChoiceField(label="自几月起生效", choices=MONTH_CHOICES, coerce=int)
-    new_amount = forms.DecimalField(label="调整后年度目标", decimal_places=AMOUNT_PLACES, max_digits=20)
+    new_amount = NumberField(label="调整后年度目标", decimal_places=AMOUNT_PLACES, max_digits=20)
     new_stages = forms.CharField(
         label="调整后分期目标", required=False, max_length=300,
         help_text="可选。写成“月:累计目标”，如 3:1200, 9:3600；留空则沿用现有分期目标。",
@@ -597,7 +595,7 @@ class ItemRecordForm(forms.Form):
     item_type = forms.ModelChoiceField(label="加扣分项", queryset=ItemType.objects.none())
     unit = forms.ModelChoiceField(label="乡镇（街道）", queryset=Unit.objects.none())
     month = forms.TypedChoiceField(label="月份", choices=MONTH_CHOICES, coerce=int)
-    points = forms.DecimalField(
+    points = NumberField(
         label="分值", required=False, min_value=Decimal(0), max_digits=POINTS_DIGITS, decimal_places=POINTS_PLACES,
         help_text="留空则按该项的每项分值；一票否决项不计分值。",
     )  # fmt: skip

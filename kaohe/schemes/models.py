@@ -154,6 +154,17 @@ class Category(BaseModel):
         return self.name
 
 
+# The largest figure of each unit of measure a township reports: a count of projects or enterprises is a few
+# hundred at most, a township's money figures are far below a trillion 元; beyond these a digit was typed too many.
+UNIT_MAX: dict[str, Decimal] = {
+    "个": Decimal(100_000), "户": Decimal(100_000), "项": Decimal(100_000), "人": Decimal(10_000_000),
+    "万元": Decimal(10) ** 10, "亿元": Decimal(10) ** 6, "万美元": Decimal(10) ** 9, "元": Decimal(10) ** 14,
+}  # fmt: skip
+PERCENT_MAX = Decimal(1000)  # a growth rate or level in %: a decline never passes −100 %
+OUT_OF_BOUNDS_HIGH = "“{name}”的数值 {value} 超出合理范围（不超过 {high} {unit}），请核对是否多输了位数或单位"
+OUT_OF_BOUNDS_LOW = "“{name}”的数值 {value}% 超出合理范围（不低于 {low}%），请核对"
+
+
 class IndicatorQuerySet(models.QuerySet["Indicator"]):
     def for_year(self, year: int) -> IndicatorQuerySet:
         return self.filter(scheme__year=year, scheme__scenario="")
@@ -216,6 +227,22 @@ class Indicator(BaseModel):
     def is_derived(self) -> bool:
         """Scored from other indicators (a combo rule): it has no figures or targets of its own."""
         return isinstance(self.rule, dict) and self.rule.get("family") == "combo"
+
+    def bounds(self) -> tuple[Decimal | None, Decimal]:
+        """The range a reported figure of this indicator can lie in (lowest, highest); outside it the figure is a
+        typing slip — a digit too many, a 万元 figure typed in 元 — not a township's result."""
+        if self.unit == "%":
+            return (Decimal(-100) if self.kind == IndicatorKind.GROWTH else Decimal(0)), PERCENT_MAX
+        return None, UNIT_MAX.get(self.unit, UNIT_MAX["元"])
+
+    def out_of_bounds(self, amount: Decimal) -> str | None:
+        """Why `amount` cannot be this indicator's figure, in Chinese; None when it can."""
+        low, high = self.bounds()
+        if amount > high:
+            return OUT_OF_BOUNDS_HIGH.format(name=self.name, value=f"{amount:,f}", unit=self.unit, high=f"{high:,}")
+        if low is not None and amount < low:
+            return OUT_OF_BOUNDS_LOW.format(name=self.name, value=f"{amount:f}", low=f"{low}")
+        return None
 
 
 class GroupWeight(BaseModel):

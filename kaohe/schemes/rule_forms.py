@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from django import forms
 from django.urls import reverse
 
+from kaohe.core.forms import NumberField
+from kaohe.core.numbers import safe_decimal
 from kaohe.scoring import (
     FAMILIES,
     GRADE_ITEM,
@@ -62,7 +64,7 @@ def _field(param: Param, *, required: bool = False) -> forms.Field:
     if param.type is ParamType.TEXT:
         return forms.CharField(label=label, required=required, max_length=32, help_text=help_text)
     attrs = {"inputmode": "decimal", "class": "form-control form-control-sm"}
-    return forms.DecimalField(label=label, required=required, help_text=help_text, widget=forms.TextInput(attrs=attrs))
+    return NumberField(label=label, required=required, help_text=help_text, widget=forms.TextInput(attrs=attrs))
 
 
 def _initial(param: Param, stored: Any) -> Any:
@@ -299,14 +301,7 @@ class Preview:
 
 
 def _number(text: str | None) -> Decimal | None:
-    text = (text or "").strip().replace(",", "").replace("，", "")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    return safe_decimal(text or "")
 
 
 def _numbers(text: str | None) -> list[Decimal] | None:

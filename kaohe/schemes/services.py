@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -21,6 +21,7 @@ from django.utils import timezone
 from kaohe.assessment.checks import engine_checked, refusal, touch, trial
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
+from kaohe.core.numbers import NumberError, typed_number
 from kaohe.core.services import ChangeLogBatch, changelog_record, snapshot
 from kaohe.lib.order import parents_first
 from kaohe.org.models import Unit
@@ -288,10 +289,11 @@ def indicator_save(
 
 def parse_amount(raw: object, field: str = "amount") -> Decimal:
     try:
-        value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: f"“{raw}”不是有效的数字。"}) from None
-    if not value.is_finite():
+        value = raw if isinstance(raw, Decimal) else typed_number(str(raw))
+    except NumberError as exc:
+        message = f"“{raw}”不是有效的数字。" if exc.code == "invalid" else f"{exc.message}。"
+        raise ValidationError({field: message}) from None
+    if value is None or not value.is_finite():
         raise ValidationError({field: f"“{raw}”不是有效的数字。"})
     return value
 

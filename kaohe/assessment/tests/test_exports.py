@@ -143,7 +143,7 @@ class ExportTests(WorldTestCase):
         _, sheet = self.export()
         rows = self.rows(sheet)
         colours = {Status.ON_SCHEDULE: "E6F4EA", Status.BEHIND: "FDECEA", Status.COMPLETED: "E3EFFF",
-                   Status.NOT_REPORTED: "E4E4E4"}  # fmt: skip
+                   Status.NOT_REPORTED: "ECECEC"}  # fmt: skip
         seen = set()
         for line in self.grid.lines:
             for code, figures in self.grid.figures.items():

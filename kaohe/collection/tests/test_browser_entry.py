@@ -63,7 +63,7 @@ def test_a_clerk_fills_in_his_form_on_a_phone(browser: Browser, site: str, outpu
     amount.fill("98765.43")
     visit.page.get_by_role("button", name="保存").click()
     expect(visit.page.get_by_role("alert")).to_have_text("已保存。")
-    expect(visit.page.locator("#id_amount-qyje")).to_have_value("98765.43")
+    expect(visit.page.locator("#id_amount-qyje")).to_have_value("98,765.43")  # shown back as the board shows it
     saved = Submission.objects.get(pk=draft.pk)
     assert saved.values.get(indicator__code="qyje").amount == Decimal("98765.43")
     assert saved.values.get(indicator__code="qyxm").amount == Decimal(3)
@@ -71,7 +71,7 @@ def test_a_clerk_fills_in_his_form_on_a_phone(browser: Browser, site: str, outpu
 
     # Still there after a fresh load of the page.
     visit.page.goto(url)
-    expect(visit.page.locator("#id_amount-qyje")).to_have_value("98765.43")
+    expect(visit.page.locator("#id_amount-qyje")).to_have_value("98,765.43")
     expect(visit.page.locator("#id_amount-qyxm")).to_have_value("3")
     assert no_sideways_scroll(visit.page)
     visit.page.screenshot(path=str(output_dir / "phone-entry-form.png"), full_page=True)

@@ -349,6 +349,19 @@ class ValuesImportTests(WorldTestCase):
         report = run(self.blank(), "shenhe")
         self.assertEqual((report.ok, report.message), (False, importers.NO_VALUES_ROLE))
 
+    def test_a_figure_beyond_its_indicator_s_bounds_is_refused_at_its_cell(self) -> None:
+        # A count of new enterprises with a digit too many, a growth rate below −100 %: typing slips, not results.
+        content = edit(self.blank(), {("qingshi", "xrg"): 1000001, ("baisha", "gyzjz"): Decimal("-150")})
+        before = snapshot()
+        report = run(content, "tongjiju")
+        self.assertRefused(report, [
+            (*cell_of(content, "qingshi", "xrg"),
+             "“新增规上工业企业”的数值 1,000,001 超出合理范围（不超过 100,000 个），请核对是否多输了位数或单位"),
+            (*cell_of(content, "baisha", "gyzjz"),
+             "“规上工业增加值增速”的数值 -150% 超出合理范围（不低于 -100%），请核对"),
+        ])  # fmt: skip
+        self.assertEqual(snapshot(), before)
+
     def test_a_values_template_cannot_be_sent_to_another_year(self) -> None:
         content = edit(self.blank(), {("qingshi", "gyzcz"): 1})
         before = snapshot()

@@ -32,7 +32,7 @@ from kaohe.collection.forms import (
 from kaohe.collection.models import Submission
 from kaohe.core.models import ChangeLog
 from kaohe.org.models import Department, Unit
-from kaohe.schemes.models import Indicator
+from kaohe.schemes.models import Indicator, Target
 from kaohe.test import DEMO_MONTH, DEMO_YEAR, WorldTestCase
 
 NEXT_MONTH = DEMO_MONTH + 1  # nothing entered yet in the demo
@@ -114,7 +114,7 @@ class TownshipFormTests(ViewTestCase):
         self.assertIn("collection.css", page)
         # Last month's figure and the annual target are shown beside the input.
         september = self_report("nanyuan", DEMO_MONTH - 1).values.get(indicator__code="qyje").amount
-        self.assertIn(f"{september:.2f}", page)
+        self.assertIn(f"{september:,.2f}", page)
         self.assertIn("年度目标", page)
         # The evidence of a requires_evidence indicator is linked, with an upload to replace it.
         evidence = draft.values.get(indicator__code="dwzj")
@@ -196,7 +196,7 @@ class TownshipFormTests(ViewTestCase):
         self.assertEqual(Decimal(row.before["amount"]), before)  # type: ignore[index]
         self.assertEqual(Decimal(row.after["amount"]), new)  # type: ignore[index]
         follow = self.login("nanyuan_tb").get(form_url("nanyuan"))
-        self.assertIn(f'value="{new:.2f}"', follow.content.decode())
+        self.assertIn(f'value="{new:,.2f}"', follow.content.decode())  # shown as the board shows it: 71,603.25
 
     def test_an_unchanged_save_writes_nothing(self) -> None:
         draft = self_report("nanyuan")
@@ -796,3 +796,40 @@ class ParsingTests(SimpleTestCase):
         ):
             with self.subTest(name=name), self.assertRaisesMessage(ValidationError, message):
                 validate_evidence(SimpleUploadedFile(name, content))
+
+
+class TypedFiguresTests(ViewTestCase):
+    """A clerk's figure as he types it: each near miss refused beside its field with nothing saved, full-width
+    digits taken as what they look like, and a count with a digit too many stopped by its indicator's bounds."""
+
+    def post(self, **changes: str) -> tuple[Submission, str]:
+        draft = self_report("nanyuan")
+        response = self.login("nanyuan_tb").post(save_url("nanyuan"), form_data(draft, **changes))
+        return draft, response.content.decode()
+
+    def test_a_comma_that_is_no_thousands_separator_is_refused_not_stored_as_fifteen(self) -> None:
+        draft, page = self.post(qyje="1,5")
+        self.assertIn("“1,5”的逗号位置不对：千位分隔符每三位一个", page)
+        self.assertEqual(self_report("nanyuan").values.get(indicator__code="qyje").amount,
+                         draft.values.get(indicator__code="qyje").amount)  # fmt: skip
+        self.assertEqual(self_report("nanyuan").version, draft.version)
+
+    def test_full_width_digits_and_separators_are_saved_as_the_number(self) -> None:
+        self.post(qyje="７１，６０３．２５")
+        self.assertEqual(self_report("nanyuan").values.get(indicator__code="qyje").amount, Decimal("71603.25"))
+
+    def test_digits_of_another_script_are_refused(self) -> None:
+        draft, page = self.post(qyxm="٣")
+        self.assertIn("含有 0–9 以外的数字字符", page)
+        self.assertEqual(self_report("nanyuan").version, draft.version)
+
+    def test_a_count_of_projects_is_not_sixteen_digits(self) -> None:
+        draft, page = self.post(qyxm="1234567890123456")
+        self.assertIn("“新签约亿元以上项目”的数值 1,234,567,890,123,456 超出合理范围（不超过 100,000 个）", page)
+        self.assertEqual(self_report("nanyuan").version, draft.version)
+
+    def test_the_form_shows_figures_as_the_board_does(self) -> None:
+        page = self.login("nanyuan_tb").get(form_url("nanyuan")).content.decode()
+        target = Target.objects.get(indicator__scheme__year=DEMO_YEAR, indicator__scheme__scenario="",
+                                    indicator__code="qyje", unit__code="nanyuan")  # fmt: skip
+        self.assertIn(f'data-testid="target">{target.amount:,.2f}<', page)  # 54,000.00, never 54000.00

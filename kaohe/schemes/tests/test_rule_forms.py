@@ -92,7 +92,7 @@ class RuleFormTests(TestCase):
             stored={"family": "bands", "bands": [{"min": "1.2", "points": "40"}, {"min": "1", "points": "30"}]}
         )
         self.assertEqual((form.family.name if form.family else "", form.rows), ("bands", 2))
-        self.assertEqual(form["item-0-threshold"].value(), 120)
+        self.assertEqual(form["item-0-threshold"].value(), "120")
         self.assertEqual(form["compare"].value(), "min")
         self.assertEqual([f.label for f in form.scalar_fields()], ["完成率口径", "分档方式", "其余得分（分）"])
 

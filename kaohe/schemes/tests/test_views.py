@@ -198,6 +198,9 @@ class IndicatorFormTests(SchemeViewTestCase):
         page = self.client_for("district_admin").get(reverse("schemes:indicator_edit", args=[indicator.pk]))
         self.assertContains(page, "测试指标0")
         self.assertContains(page, 'name="rule-cap" value="120"')
+        # The weight as people write it, in a text box with the number pad: 60, never 60.0000.
+        self.assertContains(page, f'name="weight" value="{indicator.weight.normalize():f}"')
+        self.assertNotContains(page, 'name="weight" value="60.0000"')
         self.assertContains(page, "封顶（%）")
         for label in ("计量单位", "数据责任部门", "数据来源", "频次", "分月计划", "计入序时统计", "工业主导型分值"):
             self.assertContains(page, label)
