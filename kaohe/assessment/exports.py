@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from kaohe.lib.xlsx import Cell, CellFormat, Column, HeaderCell, Sheet, WriteValue, write_workbook
 from kaohe.scoring import Status as S
-from kaohe.scoring import round_half_up
+from kaohe.scoring import period_label, round_half_up
 
 from .inputs import Mode
 from .selectors import Block, Figures, Grid, Line, Total
@@ -182,7 +182,7 @@ TAIL = (("加分", POINTS, 8), ("扣分", POINTS, 8), ("否决", None, 10), ("�
 
 def title(grid: Grid, group: str = "") -> str:
     scope = f" · {group}" if group else ""
-    return f"{grid.year}年1-{grid.month}月 乡镇经济工作目标责任制考核成绩单{scope} · {MODE_LABELS[grid.mode]}"
+    return f"{grid.year}年{period_label(grid.month)} 乡镇经济工作目标责任制考核成绩单{scope} · {MODE_LABELS[grid.mode]}"
 
 
 def scoreboard_sheet(grid: Grid, lines: list[Line], totals: Sequence[Total] = (), *, group: str = "") -> Sheet:
@@ -199,7 +199,7 @@ def scoreboard_sheet(grid: Grid, lines: list[Line], totals: Sequence[Total] = ()
         staged = grid.figures[c.code].staged
         cells = [
             Column("目标", width=11, num_format=amount_format(c.places)),
-            Column(f"1-{grid.month}月累计", width=11, num_format=amount_format(c.places)),
+            Column(f"{period_label(grid.month)}累计", width=11, num_format=amount_format(c.places)),
             Column("增速" if c.kind == "growth" else "值" if value else "全年完成%" if staged else "完成%", width=9),
             *([Column("完成阶段目标%", width=11)] if staged else []),
             Column("差(pp)" if value else "序时差", width=9),
@@ -250,7 +250,7 @@ def scoreboard_xlsx(grid: Grid, lines: list[Line], totals: Sequence[Total] = (),
 
 def filename(grid: Grid) -> str:
     suffix = "（预览）" if grid.mode == Mode.PREVIEW else ""
-    return f"{grid.year}年1-{grid.month}月成绩单{suffix}.xlsx"
+    return f"{grid.year}年{period_label(grid.month)}成绩单{suffix}.xlsx"
 
 
 def content_disposition(grid: Grid) -> str:

@@ -30,7 +30,7 @@ from django.utils.safestring import SafeString, mark_safe
 from kaohe.accounts.models import User
 from kaohe.org.models import Unit, UnitGroup
 from kaohe.schemes.models import Scheme
-from kaohe.scoring import ENGINE_VERSION, Status, stage_label
+from kaohe.scoring import ENGINE_VERSION, Status, period_label, stage_label
 
 from . import selectors
 from .inputs import Mode
@@ -331,7 +331,7 @@ def _head(grid: Grid, links: Links, server: ServerSort | None) -> str:
         if grid.figures[slot.code].staged:
             value = STAGED_HEAD  # 全年 above, 完成阶段目标% below: which is which, as published tables print them
         second.append(
-            f"<th>目标</th><th>1-{grid.month}月</th><th>{value}</th><th>{diff}</th>"
+            f"<th>目标</th><th>{period_label(grid.month)}</th><th>{value}</th><th>{diff}</th>"
             + _sortable(POINTS + slot.code, "得分(名)", "", col + 4, server)
         )
         col += 5

@@ -24,6 +24,7 @@ from kaohe.core.forms import ACCEPT, MAX_UPLOAD_BYTES, PREVIEW, UploadForm, too_
 from kaohe.core.services import changelog_record
 from kaohe.lib import xlsx
 from kaohe.schemes.models import Scheme
+from kaohe.scoring import period_label
 
 from . import importers, templates_xlsx
 from .templates_xlsx import TARGETS, VALUES, Template
@@ -59,8 +60,8 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "years": years,
         "year": year,
         "month": month,
-        "months": [(m, templates_xlsx.period_label(m)) for m in range(1, 13)],
-        "period": templates_xlsx.period_label(month),
+        "months": [(m, period_label(m)) for m in range(1, 13)],
+        "period": period_label(month),
         "can_values": role_has(user.role, "data.enter"),
         "can_targets": role_has(user.role, "scheme.manage"),
         "accept": ACCEPT,

@@ -50,6 +50,7 @@ from kaohe.org.models import Department, Unit
 from kaohe.schemes import services as scheme_services
 from kaohe.schemes.choices import DataSource, Frequency
 from kaohe.schemes.models import AMOUNT_DIGITS, AMOUNT_PLACES, Indicator, Scheme, Target
+from kaohe.scoring import period_label
 
 from . import services
 from .choices import EDITABLE, SubmissionStatus
@@ -70,7 +71,6 @@ from .templates_xlsx import (
     VERSION_TITLE,
     Layout,
     owner_label,
-    period_label,
     split_target_column,
 )
 

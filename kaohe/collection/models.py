@@ -16,6 +16,7 @@ from django.db import models
 from kaohe.core.models import BaseModel
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.models import AMOUNT_DIGITS, AMOUNT_PLACES, Indicator, Scheme
+from kaohe.scoring import period_label
 
 from .choices import SubmissionStatus
 
@@ -57,7 +58,7 @@ class Submission(BaseModel):
 
     def __str__(self) -> str:
         owner = self.owner.short_name if self.owner else "乡镇自报"
-        return f"{self.unit} {self.scheme.year}年1-{self.month}月（{owner}）"
+        return f"{self.unit} {self.scheme.year}年{period_label(self.month)}（{owner}）"
 
     @property
     def owner_label(self) -> str:

@@ -14,6 +14,7 @@ from statistics import mean, pstdev
 from kaohe.org.models import Unit
 from kaohe.schemes.choices import IndicatorKind
 from kaohe.schemes.models import Indicator, Scheme, Target
+from kaohe.scoring import period_label
 
 from .choices import CheckLevel
 from .models import Value
@@ -87,7 +88,7 @@ def check_entries(
         if ind.kind in VOLUME_KINDS and prior is not None and value < prior and not revised:
             issues.append(Issue(
                 ind.code, CheckLevel.BLOCK,
-                f"“{ind.name}”1-{month}月累计 {num(value)} 低于1-{month - 1}月的 {num(prior)}；"
+                f"“{ind.name}”{period_label(month)}累计 {num(value)} 低于{period_label(month - 1)}的 {num(prior)}；"
                 "如属统计修订，请勾选“统计修订”并填写说明。",
             ))  # fmt: skip
         if ind.part_of_id and ind.part_of is not None:

@@ -22,6 +22,7 @@ from kaohe.core.models import ChangeLog
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.choices import DataSource
 from kaohe.schemes.models import Indicator, Scheme, Target
+from kaohe.scoring import period_label
 
 from . import services
 from .choices import EDITABLE, SubmissionStatus
@@ -460,11 +461,6 @@ def missing_reports(*, user: User, scheme: Scheme, month: int, at: dt.datetime |
                 reports.append(MissingReport(unit, owners.get(key) if key else None, found))
     late = max(0, (timezone.localtime(at).date() - deadline.date()).days)
     return Missing(deadline, deadline < at, late, reports)
-
-
-def period_label(month: int) -> str:
-    """1-N月, the way statistics name a year-to-date period (January alone is 1月)."""
-    return "1月" if month == 1 else f"1-{month}月"
 
 
 def period_context(month: int) -> dict[str, str]:

@@ -25,7 +25,7 @@ from kaohe.core.services import ChangeLogBatch, changelog_record
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.choices import DataSource, Frequency, IndicatorKind
 from kaohe.schemes.models import AMOUNT_PLACES, Indicator, Scheme, Target
-from kaohe.scoring import needs_target, rule_from_dict
+from kaohe.scoring import needs_target, period_label, rule_from_dict
 
 from .choices import EDITABLE, SubmissionStatus
 from .models import Submission, Value
@@ -175,7 +175,7 @@ def values_save(
         value.save()
         changelog_record(
             action=ChangeAction.UPDATE if before else ChangeAction.CREATE, by=by, obj=value,
-            object_repr=f"{locked.unit} {indicators[code].name} 1-{locked.month}月",
+            object_repr=f"{locked.unit} {indicators[code].name} {period_label(locked.month)}",
             before=before, after=after, reason=reason,
         )  # fmt: skip
         changed += 1
@@ -373,7 +373,7 @@ def history_import(*, scheme: Scheme, rows: list[HistoryRow], by: User, reason: 
         values += [Value(submission=submission, indicator=r.indicator, amount=r.amount, entered_by=by) for r in group]
         log.add(
             ChangeAction.IMPORT, "collection.submission", str(submission.pk),
-            f"历史数据 {group[0].unit} {scheme.year}年1-{submission.month}月", None,
+            f"历史数据 {group[0].unit} {scheme.year}年{period_label(submission.month)}", None,
             {r.indicator.code: str(r.amount) for r in group},
         )  # fmt: skip
     Value.objects.bulk_create(values, batch_size=2000)

@@ -31,7 +31,7 @@ from kaohe.lib import xlsx
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.choices import DataSource, IndicatorKind
 from kaohe.schemes.models import Indicator, Scheme, Target
-from kaohe.scoring import stage_label
+from kaohe.scoring import period_label, stage_label
 
 from . import services
 from .choices import EDITABLE
@@ -146,11 +146,6 @@ def owner_of(user: User) -> tuple[str, Department | None]:
     if user.role == Role.DEPT_OFFICER and user.department is not None:
         return user.department.code, user.department
     raise ApplicationError("只有乡镇填报员、乡镇主要负责人和部门数据员可以下载数据填报模板。")
-
-
-def period_label(month: int) -> str:
-    """Year-to-date as the bulletins write it: 1月, 1-2月 … 1-12月."""
-    return "1月" if month == 1 else f"1-{month}月"
 
 
 def owner_label(owner: Department | None) -> str:

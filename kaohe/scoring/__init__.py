@@ -8,7 +8,15 @@ dataclasses in `types`, display helpers, and ENGINE_VERSION (persist it beside e
 from __future__ import annotations
 
 from kaohe.scoring.arrays import to_decimal
-from kaohe.scoring.display import exact_decimal, fmt_pct, fmt_points, fmt_pp, round_half_up, stage_label
+from kaohe.scoring.display import (
+    exact_decimal,
+    fmt_pct,
+    fmt_points,
+    fmt_pp,
+    period_label,
+    round_half_up,
+    stage_label,
+)
 from kaohe.scoring.engine import ENGINE_VERSION, Facts, score_month, score_period, unit_facts
 from kaohe.scoring.errors import InputError, RuleError, ScoringError
 from kaohe.scoring.fast import STATUSES, YearArrays, YearScores, score_arrays, to_arrays
@@ -158,6 +166,7 @@ __all__ = [
     "grade_from_fields",
     "grade_rule_from_dict",
     "needs_target",
+    "period_label",
     "plain",
     "plan_curve_from_list",
     "round_half_up",

@@ -43,6 +43,11 @@ def exact_decimal(x: Number) -> Decimal:
 STAGE_NAMES = {3: "一季度", 6: "上半年", 9: "前三季度", 12: "全年"}
 
 
+def period_label(month: int) -> str:
+    """A year-to-date period as the bulletins write it: 1月 (January alone), 1-2月 … 1-12月."""
+    return "1月" if month == 1 else f"1-{month}月"
+
+
 def stage_label(month: int) -> str:
     """一季度 / 上半年 / 前三季度 as districts say them; 1-N月 for any other stage month."""
-    return STAGE_NAMES.get(month, f"1-{month}月")
+    return STAGE_NAMES.get(month, period_label(month))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from kaohe.scoring.display import fmt_pct, round_half_up, stage_label
+from kaohe.scoring.display import fmt_pct, period_label, round_half_up, stage_label
 from kaohe.scoring.types import Kind, Status
 
 Number = Fraction | Decimal | int
@@ -52,9 +52,9 @@ def status_text(
     if status is Status.NOT_EVALUATED:
         return "本期不考核"
     if status is Status.NO_TARGET:
-        return "无任务" if actual is None else f"无任务，1-{month}月{num(actual)}"
+        return "无任务" if actual is None else f"无任务，{period_label(month)}{num(actual)}"
     if status is Status.NOT_REPORTED:
-        return f"1-{month}月未报"
+        return f"{period_label(month)}未报"
     if kind in (Kind.GROWTH, Kind.RATIO):
         assert actual is not None and target is not None and gap_pp is not None
         word = "增速" if kind is Kind.GROWTH else "实际"
@@ -62,13 +62,17 @@ def status_text(
         return f"{word}{num(actual)}，目标{num(target)}，{side}目标{_pp(gap_pp)}，{status.label}"
     assert completion is not None and schedule is not None and gap_pp is not None
     # A combo has no single actual or target: its completion is the share-weighted mix of its parts.
-    head = "按权重合计" if actual is None or target is None else f"1-{month}月累计{num(actual)}，目标{num(target)}，"
+    head = (
+        "按权重合计"
+        if actual is None or target is None
+        else f"{period_label(month)}累计{num(actual)}，目标{num(target)}，"
+    )
     head += f"完成{fmt_pct(completion)}，"
     if stage is not None:
         # The amount this month is measured against: the stage's target (or, interpolated, the amount due by now).
         stage_month, due, against, interpolated = stage
         measured = (
-            f"按{stage_label(stage_month)}目标插值1-{month}月应完成{num(due, 2)}"
+            f"按{stage_label(stage_month)}目标插值{period_label(month)}应完成{num(due, 2)}"
             if interpolated
             else f"{stage_label(stage_month)}目标{num(due, 2)}"
         )

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from django import template
 
-from kaohe.scoring import Status, fmt_points, round_half_up
+from kaohe.scoring import Status, fmt_points, period_label, round_half_up
 
 register = template.Library()
 
@@ -90,3 +90,9 @@ def signed(value: int | None) -> str:
 @register.filter
 def get(mapping: dict, key: object) -> object:  # type: ignore[type-arg]
     return mapping.get(key)
+
+
+@register.filter
+def period(month: int | None) -> str:
+    """A year-to-date period as the bulletins write it: 1月 for January alone, 1-10月 after."""
+    return "" if month is None else period_label(int(month))

@@ -177,3 +177,14 @@ class WholeSchemeTests(WorldTestCase):
         html = self.client_for("township_clerk").get(URL).content.decode()
         self.assertNotIn("veto-taoyuan", html)
         self.assertNotIn("桃源镇9月12日", html)
+
+
+class JanuaryTests(WorldTestCase):
+    def test_january_reads_1月_never_1_1月(self) -> None:
+        client = self.client_for("district_leader")
+        board = client.get(f"/scores/{DEMO_YEAR}/1/").content.decode()
+        self.assertIn(f"{DEMO_YEAR}年1月 乡镇经济工作目标责任制考核成绩单", board)
+        explanation = client.get(f"/scores/{DEMO_YEAR}/1/explain/qingshi/ybgg/").content.decode()
+        self.assertIn("1月累计", explanation)
+        for html in (board, explanation):
+            self.assertNotIn("1-1月", html)

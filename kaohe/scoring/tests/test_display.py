@@ -6,7 +6,7 @@ import unittest
 from decimal import Decimal
 from fractions import Fraction
 
-from kaohe.scoring import exact_decimal, fmt_pct, fmt_points, fmt_pp, round_half_up
+from kaohe.scoring import exact_decimal, fmt_pct, fmt_points, fmt_pp, period_label, round_half_up, stage_label
 from kaohe.scoring.ranking import competition_ranks, group_ranks
 
 F = Fraction
@@ -31,6 +31,13 @@ class TestDisplay(unittest.TestCase):
         self.assertEqual(exact_decimal(F(1, 2)), Decimal("0.5"))
         self.assertEqual(str(exact_decimal(F(1, 12))), "0.08333333333333333333333333333")
         self.assertEqual(len(exact_decimal(F(11, 12)).as_tuple().digits), 28)
+
+
+class TestPeriods(unittest.TestCase):
+    def test_january_alone_is_1月_and_later_months_run_from_january(self) -> None:
+        self.assertEqual([period_label(m) for m in (1, 2, 10, 12)], ["1月", "1-2月", "1-10月", "1-12月"])
+        self.assertEqual(stage_label(1), "1月")  # a stage in January is that month, never 1-1月
+        self.assertEqual(stage_label(6), "上半年")
 
 
 class TestRanking(unittest.TestCase):

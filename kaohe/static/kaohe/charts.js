@@ -31,14 +31,24 @@
     };
   }
 
-  function heatmapOption(data) {
+  // On a phone the column labels (fourteen townships, or two dozen indicators) would run into each other at 60°:
+  // upright, smaller and cut to a few characters (the tooltip and the table beside the chart name them in full).
+  function shortLabel(limit) {
+    return function (name) { return name.length > limit ? name.slice(0, limit) + "…" : name; };
+  }
+
+  function heatmapOption(el, data) {
     const levels = data.levels;
+    const narrow = el.clientWidth < 576;
+    const xLabel = narrow
+      ? { rotate: 90, interval: 0, fontSize: 10, formatter: shortLabel(5) }
+      : { rotate: data.x.length > 1 ? 60 : 0, interval: 0 };
+    const yLabel = narrow ? { interval: 0, fontSize: 10, formatter: shortLabel(7) } : { interval: 0 };
     const option = {
       tooltip: { position: "top" },
       grid: { left: 10, right: 10, top: 10, bottom: 10, containLabel: true },
-      xAxis: { type: "category", data: data.x, axisLabel: { rotate: data.x.length > 1 ? 60 : 0, interval: 0 },
-               triggerEvent: !!data.xLinks },
-      yAxis: { type: "category", data: data.y, inverse: true, axisLabel: { interval: 0 }, triggerEvent: !!data.yLinks },
+      xAxis: { type: "category", data: data.x, axisLabel: xLabel, triggerEvent: !!data.xLinks },
+      yAxis: { type: "category", data: data.y, inverse: true, axisLabel: yLabel, triggerEvent: !!data.yLinks },
       visualMap: { show: false, min: 0, max: 3, inRange: { color: ["#eeeeee", "#f4b4ae", "#a8dab5", "#a9c8f5"] } },
       series: [{ type: "heatmap", data: data.cells, label: { show: false }, itemStyle: { borderColor: "#fff", borderWidth: 1 } }],
     };
@@ -79,7 +89,7 @@
     let data = JSON.parse(el.querySelector("script[type='application/json']").textContent);
     if (kind === "heatmap") data = heatmapData(el, data);
     const chart = echarts.init(el, null, { renderer: "canvas" });
-    chart.setOption(kind === "heatmap" ? heatmapOption(data) : seriesOption(el, kind, data));
+    chart.setOption(kind === "heatmap" ? heatmapOption(el, data) : seriesOption(el, kind, data));
     // Drill-down: a bar (links by category), a line (seriesLinks by series), heat map labels and cells.
     chart.on("click", function (p) {
       if (p.componentType === "xAxis" && data.xLinks) go(data.xLinks[data.x.indexOf(p.value)]);

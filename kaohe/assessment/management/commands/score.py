@@ -15,7 +15,7 @@ from kaohe.assessment.checks import FIX, SchemeRejected, SchemeReturned
 from kaohe.assessment.inputs import Mode
 from kaohe.schemes.models import Scheme
 from kaohe.schemes.selectors import scenarios_of
-from kaohe.scoring import exact_decimal, fmt_points, stage_label
+from kaohe.scoring import exact_decimal, fmt_points, period_label, stage_label
 
 PERIOD = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -157,7 +157,10 @@ def board_json(board: selectors.Board) -> str:
 
 def board_text(board: selectors.Board) -> str:
     label = "正式（仅已审核数据）" if board.mode == Mode.OFFICIAL else "预览（含待审核数据）"
-    lines = [f"{board.year}年1-{board.month}月成绩单 · {label}", f"{'位次':<4}{'单位':<10}{'总分':>8}  达序时  等级"]
+    lines = [
+        f"{board.year}年{period_label(board.month)}成绩单 · {label}",
+        f"{'位次':<4}{'单位':<10}{'总分':>8}  达序时  等级",
+    ]
     for row in board.rows:
         r = row.result
         counts = f"{r.on_schedule_count:>2}/{r.evaluated_count:<3}"
@@ -190,7 +193,8 @@ def _signed(value: Any) -> str:
 def comparison_text(found: selectors.Comparison) -> str:
     scheme = found.proposed_scheme
     lines = [
-        f"{found.figures.year}年1-{found.month}月 · 模拟方案“{scheme.scenario}”与正式成绩单对比（仅已审核数据）",
+        f"{found.figures.year}年{period_label(found.month)} · 模拟方案“{scheme.scenario}”"
+        "与正式成绩单对比（仅已审核数据）",
         f"{'单位':<10}{'正式得分':>9}{'正式位次':>6}{'模拟得分':>9}{'模拟位次':>6}{'变化':>9}  主要影响指标",
     ]
     for c in found.changes:
