@@ -128,7 +128,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Default deny: every view needs a login unless it is explicitly marked public.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "kaohe.accounts.middleware.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kaohe.core.middleware.SecurityHeadersMiddleware",

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 
 RENEWED = "_kaohe_renewed"  # when the session's expiry was last moved forward (seconds since the epoch)
 RENEW_EVERY_SECONDS = 60
@@ -32,3 +38,21 @@ class SessionRenewalMiddleware:
         if session.modified or now - int(session.get(RENEWED, 0)) >= RENEW_EVERY_SECONDS:
             session[RENEWED] = now
         return response
+
+
+class LoginRequired(LoginRequiredMiddleware):
+    """Django's default deny, but a form posted after the session expired returns, once the user has logged in
+    again, to the page the form was on — never to the address it posted to, which answers GET with 405. The
+    page restores what was typed from the browser (static/kaohe/session.js); nothing was written."""
+
+    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponseRedirect:
+        if request.method in ("GET", "HEAD"):
+            return super().handle_no_permission(request, view_func)
+        referer = request.headers.get("referer", "")
+        same_site = url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        parts = urlsplit(referer)
+        page = (parts.path + (f"?{parts.query}" if parts.query else "")) if same_site and referer else "/"
+        query = urlencode({"next": page, "expired": "1"})
+        return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{query}")

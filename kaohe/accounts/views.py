@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from kaohe.core.exceptions import ApplicationError
 from . import services
 from .access import access_user
 from .forms import LoginForm, OwnPasswordForm, UserForm
+from .middleware import RENEWED
 from .models import User
 from .permissions import public, requires
 
@@ -55,6 +57,15 @@ def locked_out(request: HttpRequest, response: HttpResponse | None = None, crede
     services.login_failure_record(username=username, locked=True)
     form = LoginForm(request)
     return render(request, "accounts/login.html", {"form": form, "locked_message": locked_message()}, status=403)
+
+
+@requires("account.self")
+@require_POST
+def session_renew(request: HttpRequest) -> HttpResponse:
+    """续期: the page's keep-alive before the idle timeout. Any request renews the session (SessionRenewalMiddleware);
+    this one marks it modified so the new expiry is saved now, and answers how many seconds are left."""
+    request.session[RENEWED] = int(time.time())
+    return JsonResponse({"seconds": request.session.get_expiry_age()})
 
 
 @requires("account.self")

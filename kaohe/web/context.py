@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 
@@ -35,6 +37,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": []}
+    return {"menu": _menu(request, user), "idle_seconds": settings.SESSION_COOKIE_AGE}
+
+
+def _menu(request: HttpRequest, user: Any) -> list[dict[str, str | bool]]:
     path = request.path
     items: list[dict[str, str | bool]] = [
         {"label": label, "url": _url(name, get_script_prefix()), "active": False}
@@ -45,4 +51,4 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     matches = [i for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(str(i["url"])))]
     if matches:
         max(matches, key=lambda item: len(str(item["url"])))["active"] = True
-    return {"menu": items}
+    return items

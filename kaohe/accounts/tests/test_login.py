@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from axes.models import AccessAttempt
@@ -16,7 +17,7 @@ from kaohe.accounts.forms import LOGIN_FAILED
 from kaohe.accounts.middleware import RENEW_EVERY_SECONDS, RENEWED
 from kaohe.core.models import ChangeLog
 from kaohe.demo.services import demo_password
-from kaohe.test import WorldTestCase
+from kaohe.test import DEMO_MONTH, DEMO_YEAR, WorldTestCase
 
 
 def login(client: Client, username: str, password: str) -> int:
@@ -132,3 +133,44 @@ class IdleTimeoutTests(WorldTestCase):
     def test_a_request_without_a_session_writes_none(self) -> None:
         self.client.get("/login/")
         self.assertEqual(Session.objects.count(), 0)
+
+
+class ExpiredPostTests(WorldTestCase):
+    """A form posted after the session expired: back to the form's page after logging in, never to the address
+    it posted to (which answers GET with 405), and nothing written."""
+
+    FORM = f"/data/qingshi/{DEMO_YEAR}/{DEMO_MONTH}/"
+
+    def test_a_post_without_a_session_returns_to_the_page_of_the_form(self) -> None:
+        client = Client(HTTP_HOST="127.0.0.1")
+        response = client.post(
+            self.FORM + "save/", {"amount-dwzj": "1"}, HTTP_REFERER=f"http://127.0.0.1{self.FORM}?x=1"
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response["Location"], "/login/?" + urlencode({"next": self.FORM + "?x=1", "expired": "1"}))
+        page = client.get(response["Location"]).content.decode()
+        self.assertIn("登录已超时，请重新登录", page)
+        self.assertIn(f'name="next" value="{self.FORM}?x=1"', page)
+        landed = client.post(response["Location"], {"username": "qingshi_tb", "password": demo_password()})
+        self.assertEqual(landed["Location"], self.FORM + "?x=1")
+
+    def test_another_site_s_referer_or_none_goes_home(self) -> None:
+        client = Client(HTTP_HOST="127.0.0.1")
+        for referer in ("https://evil.example/data/", ""):
+            response = client.post(self.FORM + "save/", {}, HTTP_REFERER=referer)
+            self.assertEqual(response["Location"], "/login/?next=%2F&expired=1", referer)
+
+    def test_a_get_keeps_django_s_own_next(self) -> None:
+        response = Client(HTTP_HOST="127.0.0.1").get(self.FORM)
+        self.assertEqual(response["Location"], f"/login/?next={self.FORM}")
+
+
+class SessionRenewTests(WorldTestCase):
+    def test_renewal_saves_a_fresh_expiry_and_says_how_long_is_left(self) -> None:
+        client = self.client_for("township_clerk")
+        response = client.post("/accounts/session/renew/")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"seconds": settings.SESSION_COOKIE_AGE})
+        self.assertEqual(client.get("/accounts/session/renew/").status_code, 405)
+        anonymous = Client(HTTP_HOST="127.0.0.1").post("/accounts/session/renew/")
+        self.assertEqual(anonymous.status_code, 302)
