@@ -7,7 +7,7 @@ itself declares are read, so a crafted POST cannot set a status, a unit or anoth
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
@@ -209,13 +209,24 @@ class GridForm(_RowsForm):
 
     version = None  # type: ignore[assignment]  # each row carries its own submission's version
 
-    def __init__(self, *args: Any, indicator: Indicator, unit_codes: Iterable[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, indicator: Indicator, unit_codes: Iterable[str], names: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
         super().__init__(*args, **kwargs)
         self.unit_codes: list[str] = []
-        for code in unit_codes:
+        for row, code in enumerate(unit_codes):
             self.unit_codes.append(code)
             self.add_row(code, indicator=indicator)
             self.fields[f"version-{code}"] = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+            # A spreadsheet's cells (static/kaohe/sheet.js): a pasted block and the arrow keys find them by row and
+            # column; each is named for a screen reader by its township, indicator and unit.
+            name = (names or {}).get(code, code)
+            for column, (kind, label) in enumerate(
+                (("amount", f"{name} {indicator.name}（{indicator.unit}）"), ("note", f"{name} {indicator.name} 说明"))
+            ):
+                attrs = self.fields[f"{kind}-{code}"].widget.attrs
+                attrs.update({"data-kh-row": str(row), "data-kh-col": str(column), "aria-label": label})
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

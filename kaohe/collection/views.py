@@ -221,6 +221,10 @@ def _grid_initial(rows: list[selectors.EntryRow]) -> dict[str, Any]:
     return initial
 
 
+def _names(rows: list[selectors.EntryRow]) -> dict[str, str]:
+    return {r.unit.code: r.unit.name for r in rows}
+
+
 def _editable_rows(user: User, indicator: Indicator, rows: list[selectors.EntryRow]) -> list[selectors.EntryRow]:
     if not selectors.may_edit_grid(user, indicator):
         return []
@@ -239,7 +243,10 @@ def _render_grid(
     editable = _editable_rows(user, indicator, rows)
     codes = {r.unit.code for r in editable}
     if editable and form is None:
-        form = GridForm(indicator=indicator, unit_codes=[r.unit.code for r in editable], initial=_grid_initial(rows))
+        form = GridForm(
+            indicator=indicator, unit_codes=[r.unit.code for r in editable], names=_names(editable),
+            initial=_grid_initial(rows),
+        )  # fmt: skip
     context = {
         "indicator": indicator,
         "scheme": indicator.scheme,
@@ -272,7 +279,10 @@ def dept_grid_save(request: HttpRequest, indicator: str, year: int, month: int) 
         return _render_grid(request, found, month, status=403)
     rows = selectors.grid_rows(user=user, indicator=found, month=month)
     editable = _editable_rows(user, found, rows)
-    form = GridForm(request.POST, request.FILES, indicator=found, unit_codes=[r.unit.code for r in editable])
+    form = GridForm(
+        request.POST, request.FILES, indicator=found, unit_codes=[r.unit.code for r in editable],
+        names=_names(editable),
+    )  # fmt: skip
     if not form.is_valid():
         messages.error(request, INVALID.format(count=_error_count(form)))
         return _render_grid(request, found, month, form, status=400)

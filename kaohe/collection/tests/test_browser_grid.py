@@ -1,0 +1,108 @@
+"""The department grid as a spreadsheet, in Chromium on a desktop and a phone: a column copied from Excel fills
+fourteen townships, a block fills figures and notes, the arrow keys and Enter move between cells, and each cell
+is named for a screen reader. Nothing is written until 保存."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db.models import QuerySet
+from playwright.sync_api import Browser, Locator, expect
+
+from kaohe.browser import PHONE, Visit
+from kaohe.collection.models import Value
+from kaohe.demo.services import DEMO_MONTH, DEMO_YEAR
+
+pytestmark = pytest.mark.browser
+
+MONTH = DEMO_MONTH + 1  # nothing entered yet: every township's cell is open
+SIZES: dict[str, dict[str, Any]] = {"desktop": {"viewport": {"width": 1280, "height": 900}}, "phone": PHONE}
+
+
+def entered() -> QuerySet[Value]:
+    """The 统计局's 规上工业总产值 figures of the month, as saved."""
+    return Value.objects.filter(submission__scheme__year=DEMO_YEAR, submission__month=MONTH, indicator__code="gyzcz")
+
+
+def paste(cell: Locator, text: str) -> None:
+    """What Ctrl+V of cells copied from Excel or WPS delivers: tab-separated columns, newline-separated rows."""
+    cell.evaluate(
+        """(el, text) => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            el.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        text,
+    )
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_column_and_a_block_pasted_from_excel_fill_consecutive_cells(
+    browser: Browser, site: str, output_dir: Path, size: str
+) -> None:
+    visit = Visit(browser, site, **SIZES[size])
+    visit.login("tongjiju")
+    page = visit.page
+    page.goto(f"{site}/data/dept/gyzcz/{DEMO_YEAR}/{MONTH}/")
+    cells = page.locator('[data-kh-col="0"]')
+    expect(cells).to_have_count(14)
+    column = [str(640000 - 10000 * i) for i in range(14)]
+    paste(cells.first, "\r\n".join(column) + "\r\n")  # Excel ends the copied column with a newline
+    for i, value in enumerate(column):
+        expect(cells.nth(i)).to_have_value(value)
+    # A block of four townships × (figure, note), pasted from the third township on.
+    block = "\n".join(f"{500 + i}\t核实数{i}" for i in range(4))
+    paste(page.locator('[data-kh-row="2"][data-kh-col="0"]'), block)
+    for i in range(4):
+        expect(page.locator(f'[data-kh-row="{2 + i}"][data-kh-col="0"]')).to_have_value(str(500 + i))
+        expect(page.locator(f'[data-kh-row="{2 + i}"][data-kh-col="1"]')).to_have_value(f"核实数{i}")
+    expect(cells.nth(6)).to_have_value(column[6])  # below the block: untouched
+    expect(cells.first).to_have_attribute("aria-label", "青石镇 规上工业总产值（万元）")
+    assert not Value.objects.filter(
+        submission__scheme__year=DEMO_YEAR, submission__month=MONTH, indicator__code="gyzcz"
+    ).exists()  # not saved yet
+    page.screenshot(path=str(output_dir / f"grid-pasted-{size}.png"), full_page=True)
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("alert").first).to_contain_text("已保存")
+    assert (
+        Value.objects.filter(
+            submission__scheme__year=DEMO_YEAR, submission__month=MONTH, indicator__code="gyzcz"
+        ).count()
+        == 14
+    )
+    assert visit.foreign == []
+
+
+def test_arrow_keys_and_enter_move_between_cells(browser: Browser, site: str) -> None:
+    visit = Visit(browser, site)
+    visit.login("tongjiju")
+    page = visit.page
+    page.goto(f"{site}/data/dept/gyzcz/{DEMO_YEAR}/{MONTH}/")
+    page.locator('[data-kh-row="0"][data-kh-col="0"]').focus()
+
+    def focused() -> tuple[str, str]:
+        row, col = page.evaluate("[document.activeElement.dataset.khRow, document.activeElement.dataset.khCol]")
+        return row, col
+
+    page.keyboard.press("ArrowDown")
+    assert focused() == ("1", "0")
+    page.keyboard.press("Enter")  # down, and the grid is not submitted
+    assert focused() == ("2", "0")
+    page.keyboard.press("Shift+Enter")
+    assert focused() == ("1", "0")
+    page.keyboard.type("12")
+    page.keyboard.press("ArrowRight")  # the caret at the end of 12: on to the note
+    assert focused() == ("1", "1")
+    page.keyboard.press("ArrowLeft")
+    assert focused() == ("1", "0")
+    page.keyboard.press("ArrowUp")
+    assert focused() == ("0", "0")
+    page.keyboard.press("ArrowUp")  # the top row: stays
+    assert focused() == ("0", "0")
+    assert page.url.endswith(f"/data/dept/gyzcz/{DEMO_YEAR}/{MONTH}/")
+    assert not Value.objects.filter(
+        submission__scheme__year=DEMO_YEAR, submission__month=MONTH, indicator__code="gyzcz"
+    ).exists()
+    assert visit.foreign == []
