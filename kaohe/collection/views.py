@@ -34,6 +34,7 @@ SUBMITTED = "已提交审核。"
 INVALID = "有 {count} 处填写有误，未保存，请按提示修改。"
 SUBMIT_BLOCKED = "已保存，但有 {count} 处必须修正的问题，暂不能提交审核。"
 NOTHING_TO_SUBMIT = "没有可提交的数据：请先填写并保存。"
+GRID_REFUSED = "{count} 个乡镇（街道）未能提交审核，原因列在各自一行，补齐后再点“提交审核”。"
 EVIDENCE_TYPES = {
     "pdf": "application/pdf",
     "jpg": "image/jpeg",
@@ -242,6 +243,7 @@ def _render_grid(
     rows = selectors.grid_rows(user=user, indicator=indicator, month=month)
     editable = _editable_rows(user, indicator, rows)
     codes = {r.unit.code for r in editable}
+    refused: dict[str, str] = request.session.pop(_refused_key(indicator, month), {})  # the last 提交审核's
     if editable and form is None:
         form = GridForm(
             indicator=indicator, unit_codes=[r.unit.code for r in editable], names=_names(editable),
@@ -255,6 +257,7 @@ def _render_grid(
         "editable": bool(editable),
         "form": form if editable else None,
         "lines": [(row, form.bound(row.unit.code) if form and row.unit.code in codes else None) for row in rows],
+        "refused": refused,
         "months": selectors.open_months(indicator.scheme.year) or list(selectors.MONTHS),
         **selectors.period_context(month),
     }
@@ -316,22 +319,31 @@ def dept_grid_save(request: HttpRequest, indicator: str, year: int, month: int) 
     return redirect(_grid_url(found, month))
 
 
+def _refused_key(indicator: Indicator, month: int) -> str:
+    return f"kaohe:grid-refused:{indicator.pk}:{month}"
+
+
 def _grid_submit(request: HttpRequest, user: User, indicator: Indicator, month: int) -> None:
-    """Hand in each township's figures of the department; one township's problems don't hold up the rest."""
+    """Hand in each township's figures of the department; one township's problems don't hold up the rest. The
+    townships that could not be handed in are listed on their own rows of the grid, each with why."""
     pending = selectors.grid_submissions_to_submit(user=user, indicator=indicator, month=month)
     if not pending:
         messages.warning(request, NOTHING_TO_SUBMIT)
         return
     done: list[str] = []
+    refused: dict[str, str] = {}
     for submission in pending:
         try:
             services.submission_submit(submission=submission, by=user)
         except ApplicationError as exc:
-            messages.error(request, f"{submission.unit}：{exc.message}")
+            refused[submission.unit.code] = exc.message
         else:
             done.append(submission.unit.name)
     if done:
         messages.success(request, f"已提交审核：{'、'.join(done)}。")
+    if refused:
+        messages.error(request, GRID_REFUSED.format(count=len(refused)))
+        request.session[_refused_key(indicator, month)] = refused
 
 
 # --- the review queue and a submission -------------------------------------------------------------

@@ -4,6 +4,7 @@ is named for a screen reader. Nothing is written until 保存."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,14 @@ import pytest
 from django.db.models import QuerySet
 from playwright.sync_api import Browser, Locator, expect
 
+from kaohe.accounts.models import User
 from kaohe.browser import PHONE, Visit
-from kaohe.collection.models import Value
+from kaohe.collection import services
+from kaohe.collection.choices import SubmissionStatus
+from kaohe.collection.models import Submission, Value
 from kaohe.demo.services import DEMO_MONTH, DEMO_YEAR
+from kaohe.org.models import Unit
+from kaohe.schemes.models import Scheme, Target
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +30,14 @@ SIZES: dict[str, dict[str, Any]] = {"desktop": {"viewport": {"width": 1280, "hei
 def entered() -> QuerySet[Value]:
     """The 统计局's 规上工业总产值 figures of the month, as saved."""
     return Value.objects.filter(submission__scheme__year=DEMO_YEAR, submission__month=MONTH, indicator__code="gyzcz")
+
+
+def november(scheme: Scheme, unit: Unit, indicator: str) -> Decimal:
+    """A plausible 1-11月 figure: a tenth above 1-10月 (a cumulative figure never falls without a revision)."""
+    october = Value.objects.get(
+        submission__scheme=scheme, submission__month=MONTH - 1, submission__unit=unit, indicator__code=indicator
+    ).amount
+    return (october * Decimal("1.1")).quantize(Decimal("0.01"))
 
 
 def paste(cell: Locator, text: str) -> None:
@@ -105,4 +119,45 @@ def test_arrow_keys_and_enter_move_between_cells(browser: Browser, site: str) ->
     assert not Value.objects.filter(
         submission__scheme__year=DEMO_YEAR, submission__month=MONTH, indicator__code="gyzcz"
     ).exists()
+    assert visit.foreign == []
+
+
+def test_submit_hands_in_the_complete_townships_and_lists_the_others_on_their_rows(
+    browser: Browser, site: str, output_dir: Path
+) -> None:
+    # The 统计局 has entered every figure of November but 固定资产投资 for three townships.
+    officer = User.objects.get(username="tongjiju")
+    scheme = Scheme.objects.official().get(year=DEMO_YEAR)
+    incomplete = {"baisha", "shimen", "xishan"}
+    targets = set(Target.objects.filter(indicator__scheme=scheme).values_list("unit__code", "indicator__code"))
+    for unit in Unit.objects.assessed(DEMO_YEAR):
+        opened = services.submission_open(scheme=scheme, unit=unit, month=MONTH, owner=officer.department)
+        changes = {
+            ind.code: services.Change(november(scheme, unit, ind.code))
+            for ind in services.owner_indicators(opened)
+            if services.evaluated_in(ind, MONTH) and (unit.code, ind.code) in targets
+            and not (ind.code == "gdzc" and unit.code in incomplete)
+        }  # fmt: skip
+        services.values_save(submission=opened, changes=changes, by=officer, expected_version=opened.version)
+    visit = Visit(browser, site)
+    visit.login("tongjiju")
+    page = visit.page
+    page.goto(f"{site}/data/dept/gyzcz/{DEMO_YEAR}/{MONTH}/")
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.get_by_text("3 个乡镇（街道）未能提交审核，原因列在各自一行")).to_be_visible()
+    for code in incomplete:
+        expect(page.get_by_test_id(f"refused-{code}")).to_have_text(
+            "未提交：数据未通过校验，不能提交：“固定资产投资”未填写"
+        )
+    expect(page.locator('[data-testid^="refused-"]')).to_have_count(3)
+    page.screenshot(path=str(output_dir / "grid-partial-submit.png"), full_page=True)
+    statuses = dict(
+        Submission.objects.filter(scheme=scheme, month=MONTH, owner=officer.department).values_list(
+            "unit__code", "status"
+        )
+    )
+    assert {c for c, s in statuses.items() if s == SubmissionStatus.SUBMITTED} == set(statuses) - incomplete
+    assert {c for c, s in statuses.items() if s == SubmissionStatus.DRAFT} == incomplete
+    page.reload()  # the list is of that 提交审核, not for ever
+    expect(page.locator('[data-testid^="refused-"]')).to_have_count(0)
     assert visit.foreign == []

@@ -666,7 +666,8 @@ class DepartmentGridTests(ViewTestCase):
         )
         page = response.content.decode()
         self.assertIn("已提交审核：青石镇", page)
-        self.assertIn("白沙镇：数据未通过校验", page)
+        self.assertIn("1 个乡镇（街道）未能提交审核，原因列在各自一行", page)
+        self.assertIn('data-testid="refused-baisha">未提交：数据未通过校验', page)  # on 白沙镇's own row
         self.assertEqual(dept_report("qingshi", "tongji", NEXT_MONTH).status, SubmissionStatus.SUBMITTED)
         self.assertEqual(dept_report("baisha", "tongji", NEXT_MONTH).status, SubmissionStatus.DRAFT)
 
