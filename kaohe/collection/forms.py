@@ -245,6 +245,52 @@ class GridForm(_RowsForm):
         return int(self.cleaned_data[f"version-{code}"])
 
 
+class SheetForm(forms.Form):
+    """A department's month as one sheet: a figure per township × indicator (notes stay in the one-indicator
+    grid), one version per township's submission. Cells are spreadsheet cells (static/kaohe/sheet.js)."""
+
+    def __init__(
+        self, *args: Any, indicators: list[Indicator], cells: Mapping[str, list[str]], names: Mapping[str, str],
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.cells = cells  # township code → the codes of its open cells
+        by_code = {i.code: i for i in indicators}
+        for row, (unit, codes) in enumerate(cells.items()):
+            self.fields[f"version-{unit}"] = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+            for code in codes:
+                ind = by_code[code]
+                field = AmountField(indicator=ind, label=ind.name)
+                field.widget.attrs.update({
+                    "data-kh-row": str(row), "data-kh-col": str(indicators.index(ind)),
+                    "aria-label": f"{names[unit]} {ind.name}（{ind.unit}）", "class": "form-control form-control-sm",
+                })  # fmt: skip
+                self.fields[f"amount-{unit}-{code}"] = field
+
+    def cell(self, unit: str, code: str) -> forms.BoundField | None:
+        name = f"amount-{unit}-{code}"
+        if name not in self.fields:
+            return None
+        if self.is_bound and name in self.errors:
+            self.fields[name].widget.attrs["aria-invalid"] = "true"
+        return self[name]
+
+    def version(self, unit: str) -> forms.BoundField | None:
+        """The version field of a township with open cells (None for a row without any)."""
+        return self[f"version-{unit}"] if f"version-{unit}" in self.fields else None
+
+    def posted(self, unit: str, code: str) -> bool:
+        return f"amount-{unit}-{code}" in self.data
+
+    def amount(self, unit: str, code: str) -> Decimal | None:
+        value: Decimal | None = self.cleaned_data.get(f"amount-{unit}-{code}")
+        return value
+
+    def version_of(self, unit: str) -> int | None:
+        version: int | None = self.cleaned_data.get(f"version-{unit}")
+        return version
+
+
 class ReasonForm(forms.Form):
     """The reason a reviewer returns figures or the admin unlocks them: required, shown to the owner."""
 

@@ -259,6 +259,45 @@ def grid_rows(*, user: User, indicator: Indicator, month: int) -> list[EntryRow]
     ]
 
 
+@dataclass(frozen=True)
+class SheetRow:
+    """One township's line of the department sheet: its cell (an EntryRow) for each indicator."""
+
+    unit: Unit
+    submission: Submission | None
+    cells: list[EntryRow]
+
+    def open_cells(self) -> list[EntryRow]:
+        """The cells the owning department may still fill in: due this month, the submission not yet handed in."""
+        return [c for c in self.cells if c.editable_status]
+
+
+def sheet_indicators(year: int, department: str, month: int) -> list[Indicator]:
+    """A department's indicators of the year's published scheme that are filled in this month, in scheme order."""
+    found = [
+        i
+        for i in Indicator.objects.filter(
+            scheme__in=Scheme.objects.published().filter(year=year), owner__code=department
+        )
+        .exclude(source=DataSource.SELF_REPORTED)
+        .select_related("scheme", "owner", "part_of")
+        .order_by("sort_order", "code")
+        if not i.is_derived and services.evaluated_in(i, month)
+    ]
+    if not found:
+        raise Http404(NOT_FOUND)
+    return found
+
+
+def sheet_rows(*, user: User, indicators: list[Indicator], month: int) -> list[SheetRow]:
+    """The department sheet: every township the user may see × the department's indicators due this month."""
+    columns = [grid_rows(user=user, indicator=ind, month=month) for ind in indicators]
+    return [
+        SheetRow(unit=cells[0].unit, submission=cells[0].submission, cells=list(cells))
+        for cells in zip(*columns, strict=True)
+    ]
+
+
 def may_edit_grid(user: User, indicator: Indicator) -> bool:
     """Only the owning department's data officer enters a department indicator."""
     return user.role == Role.DEPT_OFFICER and user.department_id == indicator.owner_id
@@ -269,7 +308,7 @@ def grid_submissions_to_submit(*, user: User, indicator: Indicator, month: int) 
     units = Unit.objects.visible_to(user).assessed(indicator.scheme.year)
     return list(
         Submission.objects.filter(
-            scheme=indicator.scheme, month=month, owner_id=indicator.owner_id, unit__in=units,
+            scheme=indicator.scheme, month=month, owner_id=indicator.owner_id, unit__in=units,  # one department
             status__in=list(EDITABLE), values__isnull=False,
         )
         .distinct()

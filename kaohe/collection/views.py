@@ -26,7 +26,7 @@ from kaohe.schemes.models import Indicator, Scheme
 
 from . import selectors, services
 from .choices import EDITABLE, SubmissionStatus
-from .forms import EntryForm, GridForm, ReasonForm, differs, picks
+from .forms import EntryForm, GridForm, ReasonForm, SheetForm, differs, picks
 from .models import Submission
 
 SAVED = "已保存。"
@@ -319,11 +319,11 @@ def dept_grid_save(request: HttpRequest, indicator: str, year: int, month: int) 
     return redirect(_grid_url(found, month))
 
 
-def _refused_key(indicator: Indicator, month: int) -> str:
-    return f"kaohe:grid-refused:{indicator.pk}:{month}"
+def _refused_key(indicator: Indicator, month: int, sheet: bool = False) -> str:
+    return f"kaohe:grid-refused:{'sheet' if sheet else 'grid'}:{indicator.pk}:{month}"
 
 
-def _grid_submit(request: HttpRequest, user: User, indicator: Indicator, month: int) -> None:
+def _grid_submit(request: HttpRequest, user: User, indicator: Indicator, month: int, *, sheet: bool = False) -> None:
     """Hand in each township's figures of the department; one township's problems don't hold up the rest. The
     townships that could not be handed in are listed on their own rows of the grid, each with why."""
     pending = selectors.grid_submissions_to_submit(user=user, indicator=indicator, month=month)
@@ -343,7 +343,124 @@ def _grid_submit(request: HttpRequest, user: User, indicator: Indicator, month: 
         messages.success(request, f"已提交审核：{'、'.join(done)}。")
     if refused:
         messages.error(request, GRID_REFUSED.format(count=len(refused)))
-        request.session[_refused_key(indicator, month)] = refused
+        request.session[_refused_key(indicator, month, sheet)] = refused
+
+
+# --- the department sheet: every indicator of a department's month ------------------------------------
+
+
+def _sheet_url(department: str, year: int, month: int) -> str:
+    return reverse("collection:dept_sheet", args=[department, year, month])
+
+
+def _sheet_form(
+    user: User, indicators: list[Indicator], rows: list[selectors.SheetRow], data: Any = None
+) -> SheetForm | None:
+    if not selectors.may_edit_grid(user, indicators[0]):
+        return None
+    cells = {r.unit.code: [c.indicator.code for c in r.open_cells()] for r in rows if r.open_cells()}
+    if not cells:
+        return None
+    initial: dict[str, Any] = {}
+    for r in rows:
+        initial[f"version-{r.unit.code}"] = r.submission.version if r.submission else 0
+        for c in r.cells:
+            initial[f"amount-{r.unit.code}-{c.indicator.code}"] = c.amount_text
+    names = {r.unit.code: r.unit.name for r in rows}
+    return SheetForm(data, indicators=indicators, cells=cells, names=names, initial=None if data else initial)
+
+
+def _render_sheet(
+    request: HttpRequest, department: str, year: int, month: int, form: SheetForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = _user(request)
+    indicators = selectors.sheet_indicators(year, department, month)
+    rows = selectors.sheet_rows(user=user, indicators=indicators, month=month)
+    form = form or _sheet_form(user, indicators, rows)
+    refused: dict[str, str] = request.session.pop(_refused_key(indicators[0], month, sheet=True), {})
+    lines = [
+        (r, form.version(r.unit.code) if form else None,
+         [(c, form.cell(r.unit.code, c.indicator.code) if form else None) for c in r.cells])
+        for r in rows
+    ]  # fmt: skip
+    context = {
+        "indicators": indicators, "scheme": indicators[0].scheme, "department": indicators[0].owner,
+        "month": month, "form": form, "lines": lines, "refused": refused, **selectors.period_context(month),
+    }  # fmt: skip
+    return render(request, "collection/sheet.html", context, status=status)
+
+
+@requires("data.view")
+def dept_sheet(request: HttpRequest, department: str, year: int, month: int) -> HttpResponse:
+    """Every indicator of one department's month, a township a row, as one spreadsheet; inputs for that
+    department's officer only."""
+    selectors.check_month(month)
+    return _render_sheet(request, department, year, month)
+
+
+@requires("data.enter")
+def dept_sheet_save(request: HttpRequest, department: str, year: int, month: int) -> HttpResponse:
+    """Save the sheet's changed figures (all or none), then on 提交审核 hand in each township's figures."""
+    selectors.check_month(month)
+    if (refused := _post_only(request)) is not None:
+        return refused
+    user = _user(request)
+    indicators = selectors.sheet_indicators(year, department, month)
+    if not selectors.may_edit_grid(user, indicators[0]):
+        messages.error(request, services.NOT_OWNER)
+        return _render_sheet(request, department, year, month, status=403)
+    rows = selectors.sheet_rows(user=user, indicators=indicators, month=month)
+    form = _sheet_form(user, indicators, rows, request.POST)
+    if form is None:
+        messages.warning(request, "本月没有可填写的数据。")
+        return redirect(_sheet_url(department, year, month))
+    if not form.is_valid():
+        messages.error(request, INVALID.format(count=_error_count(form)))
+        return _render_sheet(request, department, year, month, form, status=400)
+    owner = indicators[0].owner
+    current: Unit | None = None
+    saved = 0
+    try:
+        with transaction.atomic():  # one sheet is one save, as the grid (SECURITY.md DI-3)
+            for row in rows:
+                code = row.unit.code
+                changes = {}
+                for cell in row.open_cells():
+                    ind = cell.indicator.code
+                    if not form.posted(code, ind):
+                        continue
+                    old = cell.value
+                    # A figure changed here keeps the revision flag and note the grid gave it.
+                    change = services.Change(
+                        amount=form.amount(code, ind), is_revision=bool(old and old.is_revision),
+                        note=old.note if old else "",
+                    )  # fmt: skip
+                    if differs(change, old):
+                        changes[ind] = change
+                if not changes:
+                    continue
+                current = row.unit
+                opened = services.submission_open(scheme=indicators[0].scheme, unit=row.unit, month=month, owner=owner)
+                services.values_save(
+                    submission=opened, changes=changes, by=user, expected_version=form.version_of(code)
+                )
+                saved += 1
+    except services.StaleVersion as exc:
+        messages.error(request, f"{current}：{exc.message}")
+        return _render_sheet(request, department, year, month, status=409)
+    except ApplicationError as exc:
+        messages.error(request, f"{current}：{exc.message}")
+        return _render_sheet(request, department, year, month, status=400)
+    except ValidationError as exc:
+        messages.error(request, f"{current}：{_validation_message(exc)}")
+        return _render_sheet(request, department, year, month, form, status=400)
+    if saved:
+        messages.success(request, SAVED)
+    elif request.POST.get("action") != "submit":
+        messages.success(request, "没有修改。")
+    if request.POST.get("action") == "submit":
+        _grid_submit(request, user, indicators[0], month, sheet=True)
+    return redirect(_sheet_url(department, year, month))
 
 
 # --- the review queue and a submission -------------------------------------------------------------

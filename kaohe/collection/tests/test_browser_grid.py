@@ -40,6 +40,14 @@ def november(scheme: Scheme, unit: Unit, indicator: str) -> Decimal:
     return (october * Decimal("1.1")).quantize(Decimal("0.01"))
 
 
+def grid(browser: Browser, site: str, size: str = "desktop") -> Visit:
+    """The 统计局's officer on the 规上工业总产值 grid of the month."""
+    visit = Visit(browser, site, **SIZES[size])
+    visit.login("tongjiju")
+    visit.page.goto(f"{site}/data/dept/gyzcz/{DEMO_YEAR}/{MONTH}/")
+    return visit
+
+
 def paste(cell: Locator, text: str) -> None:
     """What Ctrl+V of cells copied from Excel or WPS delivers: tab-separated columns, newline-separated rows."""
     cell.evaluate(
@@ -56,10 +64,8 @@ def paste(cell: Locator, text: str) -> None:
 def test_a_column_and_a_block_pasted_from_excel_fill_consecutive_cells(
     browser: Browser, site: str, output_dir: Path, size: str
 ) -> None:
-    visit = Visit(browser, site, **SIZES[size])
-    visit.login("tongjiju")
+    visit = grid(browser, site, size)
     page = visit.page
-    page.goto(f"{site}/data/dept/gyzcz/{DEMO_YEAR}/{MONTH}/")
     cells = page.locator('[data-kh-col="0"]')
     expect(cells).to_have_count(14)
     column = [str(640000 - 10000 * i) for i in range(14)]
@@ -160,4 +166,37 @@ def test_submit_hands_in_the_complete_townships_and_lists_the_others_on_their_ro
     assert {c for c, s in statuses.items() if s == SubmissionStatus.DRAFT} == incomplete
     page.reload()  # the list is of that 提交审核, not for ever
     expect(page.locator('[data-testid^="refused-"]')).to_have_count(0)
+    assert visit.foreign == []
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_block_of_three_townships_by_four_indicators_fills_the_department_sheet(
+    browser: Browser, site: str, output_dir: Path, size: str
+) -> None:
+    visit = grid(browser, site, size)
+    page = visit.page
+    page.get_by_test_id("open-sheet").click()  # every indicator of the 统计局's month, one table
+    expect(page.get_by_test_id("sheet-form")).to_be_visible()
+    # 3 townships × 4 indicators, as copied from Excel, pasted at the second township's first cell.
+    block = "\n".join("\t".join(str(100 * r + c) for c in range(1, 5)) for r in range(1, 4))
+    paste(page.locator('[data-kh-row="1"][data-kh-col="0"]'), block)
+    columns = [page.locator(f'[data-kh-row="1"][data-kh-col="{c}"]').get_attribute("aria-label") for c in range(4)]
+    for r in range(3):
+        for c in range(4):
+            expect(page.locator(f'[data-kh-row="{1 + r}"][data-kh-col="{c}"]')).to_have_value(
+                str(100 * (r + 1) + c + 1)
+            )
+    expect(page.locator('[data-kh-row="0"][data-kh-col="0"]')).to_have_value("")  # above the block: untouched
+    page.locator('[data-kh-row="1"][data-kh-col="0"]').focus()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.dataset.khRow") == "2"
+    page.screenshot(path=str(output_dir / f"sheet-pasted-{size}.png"), full_page=True)
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("alert").first).to_have_text("已保存。")
+    saved = Value.objects.filter(submission__scheme__year=DEMO_YEAR, submission__month=MONTH,
+                                 submission__owner__code="tongji")  # fmt: skip
+    assert saved.count() == 12
+    second = Unit.objects.assessed(DEMO_YEAR).order_by("sort_order", "code")[1]
+    assert columns[0] is not None and columns[0].startswith(second.name)
+    assert sorted(saved.filter(submission__unit=second).values_list("amount", flat=True)) == [101, 102, 103, 104]
     assert visit.foreign == []

@@ -29,7 +29,7 @@ from kaohe.collection.forms import (
     parse_amount,
     validate_evidence,
 )
-from kaohe.collection.models import Submission
+from kaohe.collection.models import Submission, Value
 from kaohe.core.models import ChangeLog
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.models import Indicator, Target
@@ -834,3 +834,45 @@ class TypedFiguresTests(ViewTestCase):
         target = Target.objects.get(indicator__scheme__year=DEMO_YEAR, indicator__scheme__scenario="",
                                     indicator__code="qyje", unit__code="nanyuan")  # fmt: skip
         self.assertIn(f'data-testid="target">{target.amount:,.2f}<', page)  # 54,000.00, never 54000.00
+
+
+class DepartmentSheetTests(ViewTestCase):
+    """The department's month as one sheet: only its officer writes, one bad cell saves nothing."""
+
+    URL = f"/data/dept/tongji/{DEMO_YEAR}/{NEXT_MONTH}/all/"
+
+    def saved(self) -> int:
+        return Value.objects.filter(
+            submission__scheme__year=DEMO_YEAR, submission__month=NEXT_MONTH, submission__owner__code="tongji"
+        ).count()
+
+    def test_every_indicator_due_this_month_is_a_column_and_every_township_a_row(self) -> None:
+        page = self.client_for("dept_officer").get(self.URL).content.decode()
+        due = [i for i in Indicator.objects.filter(scheme__year=DEMO_YEAR, scheme__scenario="", owner__code="tongji")
+               if services.evaluated_in(i, NEXT_MONTH) and not i.is_derived]  # fmt: skip
+        for ind in due:
+            self.assertIn(ind.name, page)
+        self.assertEqual(page.count('data-kh-col="0"'), Unit.objects.assessed(DEMO_YEAR).count())
+        reader = self.client_for("district_leader").get(self.URL).content.decode()
+        self.assertIn('data-testid="readonly-note"', reader)
+        self.assertNotIn('name="amount-', reader)
+
+    def test_another_department_cannot_write_it(self) -> None:
+        response = self.login("caizhengju").post(
+            self.URL + "save/", {"amount-qingshi-gyzcz": "1", "version-qingshi": "0"}
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(self.saved(), 0)
+
+    def test_one_bad_cell_saves_nothing_and_a_good_sheet_saves_each_township(self) -> None:
+        bad = {"amount-qingshi-gyzcz": "1,5", "amount-baisha-gyzcz": "420000", "version-qingshi": "0",
+               "version-baisha": "0", "action": "save"}  # fmt: skip
+        response = self.client_for("dept_officer").post(self.URL + "save/", bad)
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "“1,5”的逗号位置不对", status_code=400)
+        self.assertEqual(self.saved(), 0)
+        good = {**bad, "amount-qingshi-gyzcz": "640,000"}
+        response = self.client_for("dept_officer").post(self.URL + "save/", good)
+        self.assertRedirects(response, self.URL)
+        self.assertEqual(self.saved(), 2)
+        self.assertEqual(dept_report("qingshi", "tongji", NEXT_MONTH).values.get().amount, Decimal(640000))
