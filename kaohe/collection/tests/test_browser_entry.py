@@ -61,7 +61,10 @@ def test_a_clerk_fills_in_his_form_on_a_phone(browser: Browser, site: str, outpu
 
     amount = visit.page.locator("#id_amount-qyje")
     amount.fill("98765.43")
+    expect(amount).to_have_value("98765.43")
+    expect(card.get_by_test_id("field-error")).to_have_count(1)  # still the refused page, now corrected
     visit.page.get_by_role("button", name="保存").click()
+    expect(card.get_by_test_id("field-error")).to_have_count(0)  # the error gone with the saved page
     expect(visit.page.get_by_role("alert")).to_have_text("已保存。")
     expect(visit.page.locator("#id_amount-qyje")).to_have_value("98,765.43")  # shown back as the board shows it
     saved = Submission.objects.get(pk=draft.pk)
