@@ -82,3 +82,26 @@ def test_the_page_offers_to_renew_two_minutes_before_the_idle_timeout(browser: B
     page.get_by_test_id("session-renew").click()
     expect(page.get_by_test_id("session-text")).to_contain_text("登录已超时")
     assert visit.foreign == []
+
+
+def test_typing_done_before_the_page_s_script_runs_is_never_overwritten(browser: Browser, site: str) -> None:
+    # A draft of 111 is kept in the browser; the clerk types 222 before the page's script has run (a slow
+    # network): restoring the draft must not overwrite what he typed on this page.
+    open_draft("qingshi_tb", "qingshi", MONTH)
+    visit = Visit(browser, site)
+    visit.login("qingshi_tb")
+    page = visit.page
+    path = f"/data/qingshi/{DEMO_YEAR}/{MONTH}/"
+    page.goto(site + path)
+    key = f"kaohe:draft:qingshi_tb:{path}save/"
+    page.evaluate("key => localStorage.setItem(key, JSON.stringify({values: {'amount-qyje': '111'}}))", key)
+    held: list[Any] = []
+    page.route("**/session*.js", lambda route: held.append(route))
+    page.goto(site + path, wait_until="commit")
+    page.locator("#id_amount-qyje").fill("222")
+    assert held, "the page's script was requested"
+    for route in held:
+        route.continue_()
+    expect(page.get_by_test_id("draft-restored")).to_be_visible()  # the kept draft is still announced
+    expect(page.locator("#id_amount-qyje")).to_have_value("222")
+    assert visit.foreign == []

@@ -98,6 +98,22 @@
     return values;
   }
 
+  // What the server rendered, whatever has been typed since: a user quicker than this script keeps his typing.
+  function rendered(el) {
+    if (el.type === "checkbox") return el.defaultChecked ? "on" : "";
+    if (el.tagName === "SELECT") {
+      const chosen = Array.prototype.find.call(el.options, function (o) { return o.defaultSelected; });
+      return chosen ? chosen.value : (el.options[0] ? el.options[0].value : "");
+    }
+    return el.defaultValue;
+  }
+
+  function readRendered(form) {
+    const values = {};
+    fields(form).forEach(function (el) { values[el.name] = rendered(el); });
+    return values;
+  }
+
   // A figure as the server shows it back after a save (71,603.20) equals what was typed (７１６０３.2).
   const FULL_WIDTH = "０１２３４５６７８９．，－＋";
   const ASCII = "0123456789.,-+";
@@ -117,12 +133,14 @@
 
   document.querySelectorAll("form[data-kh-keep]").forEach(function (form) {
     const key = "kaohe:draft:" + user + ":" + form.getAttribute("action");
-    const shown = read(form);
+    const shown = readRendered(form);
     let kept = null;
     try { kept = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { kept = null; }
     if (kept && kept.values && !same(kept.values, shown)) {
       fields(form).forEach(function (el) {
         if (!(el.name in kept.values)) return;
+        const now = el.type === "checkbox" ? (el.checked ? "on" : "") : el.value;
+        if (now !== rendered(el)) return;  // typed into already on this page: that wins
         if (el.type === "checkbox") el.checked = kept.values[el.name] === "on";
         else el.value = kept.values[el.name];
       });
