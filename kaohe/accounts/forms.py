@@ -10,6 +10,7 @@ from kaohe.org.models import Department, Unit
 
 from .choices import Role
 from .models import User
+from .services import SERVER_ONLY_ROLES
 
 LOGIN_FAILED = "用户名或密码不正确。"
 USERNAME_MAX = 150
@@ -70,7 +71,12 @@ class UserForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.assessed()  # type: ignore[attr-defined]
         self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
-        self.fields["role"].choices = Role.choices  # type: ignore[attr-defined]
+        # The three admin roles are given on the server's command line only (services.SERVER_ONLY_ROLES); an admin
+        # account being edited keeps its own role in the list, so that its other fields can still be saved.
+        self.fields["role"].choices = [  # type: ignore[attr-defined]
+            (value, label) for value, label in Role.choices
+            if value not in SERVER_ONLY_ROLES or value == self.instance.role
+        ]  # fmt: skip
         if self.instance.pk is None:
             self.fields["password"].required = True
 

@@ -11,14 +11,23 @@ from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.services import changelog_record, snapshot
 
+from .choices import Role
 from .models import User
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# 三员 (SECURITY.md AC-5): their accounts are made, re-roled and reset only on the server's command line, so that
+# no web session — the security admin's included — can create or become one.
+SERVER_ONLY_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+SERVER_ONLY = (
+    "系统管理员、安全管理员、审计管理员账号只能在服务器上用 kaohe createadmin 创建、用 kaohe resetpassword 重置密码，"
+    "不能在网页上设置或修改。"
+)
+OWN_ACCOUNT = "不能修改本人账号的角色、所属单位或部门、启用状态（AC-6）：请由另一位安全管理员办理。"
+SCOPE_FIELDS = ("role", "unit", "department", "is_active")
 
 USER_FIELDS = ("username", "full_name", "role", "unit", "department", "is_active")
 
 
-@transaction.atomic
 def user_create(
     *,
     username: str,
@@ -31,7 +40,21 @@ def user_create(
     is_active: bool = True,
     reason: str = "",
 ) -> User:
-    """Create an account with a validated password; `by` is None only for the first administrator."""
+    """Create an account with a validated password; `by` is None on the server's command line (createadmin), the
+    only place an account of the three admin roles is made."""
+    if by is not None and role in SERVER_ONLY_ROLES:
+        _refuse(by, None, SERVER_ONLY, {"username": username, "role": role})
+    with transaction.atomic():
+        return _user_create(
+            username=username, password=password, role=role, by=by, full_name=full_name, unit_id=unit_id,
+            department_id=department_id, is_active=is_active, reason=reason,
+        )  # fmt: skip
+
+
+def _user_create(
+    *, username: str, password: str, role: str, by: User | None, full_name: str, unit_id: int | None,
+    department_id: int | None, is_active: bool, reason: str,
+) -> User:  # fmt: skip
     user = User(
         username=username,
         full_name=full_name,
@@ -50,9 +73,32 @@ def user_create(
     return user
 
 
+def _refuse(by: User, user: User | None, message: str, attempt: dict[str, object]) -> None:
+    """Log a refused escalation (who tried what on whom), outside any transaction that will roll back, and raise."""
+    changelog_record(
+        action=ChangeAction.REFUSED, by=by, obj=user or by, after={k: str(v) for k, v in attempt.items()},
+        reason=message,
+    )  # fmt: skip
+    raise ApplicationError(message)
+
+
+def user_update(*, user: User, by: User | None, data: dict[str, object], password: str = "", reason: str = "") -> User:
+    """Change an account's profile, role, scope or status; a new password is validated first. From the web
+    (`by` set) nobody changes his own role, scope or status, and no account of the three admin roles is given,
+    taken out of, or reset; each refusal is logged."""
+    if by is not None:
+        changed = {k: v for k, v in data.items() if getattr(user, k) != v}
+        if user.pk == by.pk and set(changed) & set(SCOPE_FIELDS):
+            _refuse(by, user, OWN_ACCOUNT, changed)
+        if user.role in SERVER_ONLY_ROLES and (password or set(changed) & set(SCOPE_FIELDS)):
+            _refuse(by, user, SERVER_ONLY, {**changed, **({"password": "（重置）"} if password else {})})
+        if data.get("role") in SERVER_ONLY_ROLES and "role" in changed:
+            _refuse(by, user, SERVER_ONLY, changed)
+    return _user_update(user=user, by=by, data=data, password=password, reason=reason)
+
+
 @transaction.atomic
-def user_update(*, user: User, by: User, data: dict[str, object], password: str = "", reason: str = "") -> User:
-    """Change an account's profile, role, scope or status; a new password is validated first."""
+def _user_update(*, user: User, by: User | None, data: dict[str, object], password: str, reason: str) -> User:
     before = snapshot(user, USER_FIELDS)
     for field, value in data.items():
         setattr(user, field, value)

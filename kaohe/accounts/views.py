@@ -146,6 +146,8 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
             )
         except ValidationError as exc:
             _attach_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, f"已保存账号 {target.username}。")
             return redirect("accounts:user_list")

@@ -17,3 +17,4 @@ class ChangeAction(models.TextChoices):
     IMPORT = "import", "导入"
     EXPORT = "export", "导出"
     PUBLISH = "publish", "发布"
+    REFUSED = "refused", "拒绝越权操作"

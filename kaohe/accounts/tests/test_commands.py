@@ -32,3 +32,22 @@ class CreateAdminTests(WorldTestCase):
             call_command("createadmin", "ANQUAN")
         self.assertIn("已被使用", str(caught.exception))
         self.assertFalse(User.objects.filter(username="xitong2").exists())
+
+
+class ResetPasswordTests(WorldTestCase):
+    def test_ac5_an_admin_s_password_is_reset_on_the_command_line(self) -> None:
+        out = StringIO()
+        with mock.patch.dict(os.environ, {"KAOHE_ADMIN_PASSWORD": "Shenji#2026reset"}):
+            call_command("resetpassword", "shenji", stdout=out)
+        user = User.objects.get(username="shenji")
+        self.assertTrue(user.check_password("Shenji#2026reset"))
+        self.assertIn("已重置账号 shenji 的密码", out.getvalue())
+        row = ChangeLog.objects.filter(action="update", object_id=str(user.pk)).latest("id")
+        self.assertEqual((row.actor_username, row.reason), ("", "在服务器上重置密码"))
+        self.assertEqual(row.after["password"], "（已重置）")  # type: ignore[index]
+
+    def test_an_unknown_name_or_a_weak_password_is_refused(self) -> None:
+        with self.assertRaisesMessage(CommandError, "用户“nobody”不存在"):
+            call_command("resetpassword", "nobody")
+        with mock.patch.dict(os.environ, {"KAOHE_ADMIN_PASSWORD": "weak"}), self.assertRaises(CommandError):
+            call_command("resetpassword", "shenji")
