@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Default deny: every view needs a login unless it is explicitly marked public.
     "kaohe.accounts.middleware.LoginRequired",
+    "kaohe.accounts.middleware.PasswordChangeRequired",  # a one-time password is replaced before any other page
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kaohe.core.middleware.SecurityHeadersMiddleware",

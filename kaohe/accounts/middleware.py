@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
 RENEWED = "_kaohe_renewed"  # when the session's expiry was last moved forward (seconds since the epoch)
@@ -56,3 +56,30 @@ class LoginRequired(LoginRequiredMiddleware):
         page = (parts.path + (f"?{parts.query}" if parts.query else "")) if same_site and referer else "/"
         query = urlencode({"next": page, "expired": "1"})
         return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{query}")
+
+
+# What a user with a one-time password may still reach: the change itself, leaving, and keeping the session alive.
+BEFORE_PASSWORD_CHANGE = frozenset({"accounts:password_change", "logout", "accounts:session_renew"})
+
+
+class PasswordChangeRequired:
+    """A password set by someone else (the security admin, `kaohe resetpassword`) is known to him: until its owner
+    replaces it, every page, GET or POST, leads to 修改密码 and nothing else is served."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not getattr(user, "password_one_time", False):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in BEFORE_PASSWORD_CHANGE:
+            return None
+        response = redirect("accounts:password_change")
+        if request.headers.get("HX-Request"):
+            response["HX-Redirect"] = response["Location"]  # htmx swaps fragments; the whole page must move
+        return response

@@ -35,6 +35,9 @@ class User(AbstractUser):
     department = models.ForeignKey(
         "org.Department", verbose_name="所属部门", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    # A password someone else set (the security admin on the web, or `kaohe resetpassword`) is a one-time password:
+    # until its owner replaces it, every page leads to 修改密码 (accounts.middleware.PasswordChangeRequired).
+    password_one_time = models.BooleanField("一次性密码", default=False)
 
     objects = KaoheUserManager()  # type: ignore[misc]
 

@@ -62,6 +62,8 @@ def _user_create(
         unit_id=unit_id,
         department_id=department_id,
         is_active=is_active,
+        # Set by the security admin, the first password is his, not the user's: it must be replaced at first login.
+        password_one_time=by is not None,
     )
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(f"用户名 {username} 已被使用（用户名不区分大小写）。")
@@ -83,9 +85,10 @@ def _refuse(by: User, user: User | None, message: str, attempt: dict[str, object
 
 
 def user_update(*, user: User, by: User | None, data: dict[str, object], password: str = "", reason: str = "") -> User:
-    """Change an account's profile, role, scope or status; a new password is validated first. From the web
-    (`by` set) nobody changes his own role, scope or status, and no account of the three admin roles is given,
-    taken out of, or reset; each refusal is logged."""
+    """Change an account's profile, role, scope or status; a new password is validated first and is a one-time
+    password (whoever set it, the web's security admin or `kaohe resetpassword`, knows it). From the web (`by`
+    set) nobody changes his own role, scope or status, and no account of the three admin roles is given, taken
+    out of, or reset; each refusal is logged."""
     if by is not None:
         changed = {k: v for k, v in data.items() if getattr(user, k) != v}
         if user.pk == by.pk and set(changed) & set(SCOPE_FIELDS):
@@ -105,11 +108,12 @@ def _user_update(*, user: User, by: User | None, data: dict[str, object], passwo
     if password:
         validate_password(password, user)
         user.set_password(password)
+        user.password_one_time = True
     user.full_clean()
     user.save()
     after = snapshot(user, USER_FIELDS)
     if password:
-        before["password"], after["password"] = "（旧）", "（已重置）"
+        before["password"], after["password"] = "（旧）", "（已重置，一次性密码）"
     changelog_record(action=ChangeAction.UPDATE, by=by, obj=user, before=before, after=after, reason=reason)
     return user
 
@@ -126,12 +130,21 @@ def user_unlock(*, user: User, by: User, reason: str) -> int:
     return cleared
 
 
+SAME_PASSWORD = "新密码不能与原密码相同。"
+
+
 @transaction.atomic
 def user_change_own_password(*, user: User, new_password: str) -> None:
+    """The owner's own password; it replaces a one-time password, so it must differ from it."""
+    if user.check_password(new_password):
+        raise ApplicationError(SAME_PASSWORD)
     validate_password(new_password, user)
+    was_one_time = user.password_one_time
     user.set_password(new_password)
-    user.save(update_fields=["password"])
-    changelog_record(action=ChangeAction.PASSWORD, by=user, obj=user)
+    user.password_one_time = False
+    user.save(update_fields=["password", "password_one_time"])
+    reason = "替换一次性密码" if was_one_time else ""
+    changelog_record(action=ChangeAction.PASSWORD, by=user, obj=user, reason=reason)
 
 
 def login_record(*, user: User) -> None:

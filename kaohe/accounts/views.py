@@ -82,11 +82,15 @@ def password_change(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = OwnPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.user_change_own_password(user=user, new_password=form.cleaned_data["new_password1"])
-        update_session_auth_hash(request, user)
-        messages.success(request, "密码已修改。")
-        return redirect("home")
-    return render(request, "accounts/password_change.html", {"form": form})
+        try:
+            services.user_change_own_password(user=user, new_password=form.cleaned_data["new_password1"])
+        except ApplicationError as exc:
+            form.add_error("new_password1", exc.message)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, "密码已修改。")
+            return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form, "one_time": user.password_one_time})
 
 
 @requires("users.manage")

@@ -44,7 +44,8 @@ class ResetPasswordTests(WorldTestCase):
         self.assertIn("已重置账号 shenji 的密码", out.getvalue())
         row = ChangeLog.objects.filter(action="update", object_id=str(user.pk)).latest("id")
         self.assertEqual((row.actor_username, row.reason), ("", "在服务器上重置密码"))
-        self.assertEqual(row.after["password"], "（已重置）")  # type: ignore[index]
+        self.assertEqual(row.after["password"], "（已重置，一次性密码）")  # type: ignore[index]
+        self.assertTrue(user.password_one_time)  # the operator knows it: the auditor replaces it at first login
 
     def test_an_unknown_name_or_a_weak_password_is_refused(self) -> None:
         with self.assertRaisesMessage(CommandError, "用户“nobody”不存在"):

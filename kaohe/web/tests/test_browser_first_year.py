@@ -35,6 +35,9 @@ MONTH = 6  # 1-6月: the 上半年 stage of 固定资产投资 and 工业投资
 QINGSHI_FIXED_ASSETS = ("126,000.00", "上半年 119.05%")
 
 
+OWN_PASSWORD = "Mein#2026Kennwort"
+
+
 def empty_database_with_one_admin() -> None:
     """What an installation is after `kaohe migrate` and `kaohe createadmin anquan`: nothing but that account."""
     call_command("flush", interactive=False, verbosity=0)
@@ -94,7 +97,8 @@ def test_a_district_sets_up_its_year_and_scores_a_month_from_an_empty_database(
     create_account(security.page, site, "shenhe", "陈静", "district_reviewer")
 
     office = Visit(browser, site)
-    office.login("kaoheban")
+    # Each account the security admin made opens on 修改密码: its password was his, now it becomes the user's.
+    office.first_login("kaoheban", OWN_PASSWORD)
     page = office.page
     page.goto(f"{site}/org/ledger/")
     upload(page, "ledger", WORKBOOKS / "org.xlsx")
@@ -120,7 +124,7 @@ def test_a_district_sets_up_its_year_and_scores_a_month_from_an_empty_database(
     assert scheme.is_published
 
     statistics = Visit(browser, site)
-    statistics.login("tongjiju")
+    statistics.first_login("tongjiju", OWN_PASSWORD)
     page = statistics.page
     page.goto(f"{site}/data/excel/?year={YEAR}&month={MONTH}")
     with page.expect_download() as download:
@@ -137,7 +141,7 @@ def test_a_district_sets_up_its_year_and_scores_a_month_from_an_empty_database(
     assert set(handed_in.values_list("status", flat=True)) == {SubmissionStatus.SUBMITTED}
 
     reviewer = Visit(browser, site)
-    reviewer.login("shenhe")
+    reviewer.first_login("shenhe", OWN_PASSWORD)
     page = reviewer.page
     page.goto(f"{site}/data/review/{YEAR}/{MONTH}/")
     page.locator("[data-kh-pick-all]").check()
