@@ -82,6 +82,9 @@ class Scheme(BaseModel):
     # Grades by bands or rank share, as the engine's grade rule (validated by kaohe.scoring.parse).
     grade_rule = models.JSONField("等次规则", null=True, blank=True)
     townships_see_published_scores = models.BooleanField("乡镇可查看已发布的其他乡镇得分", default=True)
+    # 四眼原则 (SECURITY.md §9, 2-person rule): whoever proposes an item, a target adjustment or an unlock does not
+    # approve it. A one-person 考核办 switches it off; every self-approval is then logged as such.
+    four_eyes = models.BooleanField("四眼原则（提出人不能审批本人提出的事项）", default=True)
     # Data-quality thresholds (DHIS2-style): z-score against peers and change against last year.
     outlier_z = models.DecimalField("同类异常阈值（Z 分数）", max_digits=6, decimal_places=2, default=Decimal("3"))
     outlier_yoy = models.DecimalField(

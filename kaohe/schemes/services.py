@@ -520,6 +520,45 @@ def scheme_return(*, scheme: Scheme, reason: str, by: User) -> Scheme:
     return scheme
 
 
+# --- 四眼原则: whoever proposes does not approve -----------------------------------------------------------------
+
+FOUR_EYES = (
+    "四眼原则：该{what}由您本人提出，须由另一位有审批权限的人员审批。"
+    "考核办只有一人时，可在考核方案页关闭四眼原则（关闭后本人审批逐条记入审计日志）。"
+)
+SELF_APPROVED = "（四眼原则已关闭：提出人本人审批）"
+FOUR_EYES_REASON = "关闭四眼原则须填写原因。"
+
+
+def four_eyes(*, scheme: Scheme, proposer_id: int | None, by: User, what: str) -> str:
+    """Refuse a decision by the proposer while the scheme keeps four-eyes on; with it off, answer the note the
+    decision's change-log row carries ('' when someone else decides)."""
+    if proposer_id is None or proposer_id != by.pk:
+        return ""
+    if scheme.four_eyes:
+        raise ApplicationError(FOUR_EYES.format(what=what))
+    return SELF_APPROVED
+
+
+@transaction.atomic
+def scheme_four_eyes_set(*, scheme: Scheme, on: bool, by: User | None, reason: str = "") -> Scheme:
+    """Switch four-eyes on or off for the year, in any state of the scheme: it governs who decides, not how
+    figures score. Switching it off needs a reason, which the change log keeps with who did it."""
+    current = Scheme.objects.select_for_update().values_list("four_eyes", flat=True).get(pk=scheme.pk)
+    scheme.four_eyes = current  # the caller's object follows the row, whatever it held
+    if current == on:
+        return scheme
+    if not on and not reason.strip():
+        raise ValidationError({"reason": FOUR_EYES_REASON})
+    scheme.four_eyes = on
+    scheme.save(update_fields=["four_eyes", "updated_at"])
+    changelog_record(
+        action=ChangeAction.UPDATE, by=by, obj=scheme, before={"four_eyes": not on}, after={"four_eyes": on},
+        reason=reason.strip(),
+    )  # fmt: skip
+    return scheme
+
+
 @engine_checked
 @transaction.atomic
 def target_adjustment_request(
@@ -574,6 +613,8 @@ def target_adjustment_decide(*, adjustment: TargetAdjustment, approve: bool, by:
         raise ApplicationError(ADJUSTMENT_DECIDED)
     if not approve and not note.strip():
         raise ValidationError({"decision_note": "驳回须填写意见。"})
+    scheme = adjustment.target.indicator.scheme
+    self_note = four_eyes(scheme=scheme, proposer_id=adjustment.requested_by_id, by=by, what="任务调整")
     target = Target.objects.select_for_update().get(pk=adjustment.target_id)
     adjustment.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
     adjustment.decided_by, adjustment.decided_at, adjustment.decision_note = by, timezone.now(), note.strip()
@@ -586,11 +627,11 @@ def target_adjustment_decide(*, adjustment: TargetAdjustment, approve: bool, by:
         target.save(update_fields=["amount", "stages", "version", "updated_at"])
         changelog_record(
             action=ChangeAction.APPROVE, by=by, obj=target, before=before, after=snapshot(target, ("amount", "stages")),
-            reason=f"任务调整（{adjustment.effective_month}月起）：{adjustment.reason}",
+            reason=f"任务调整（{adjustment.effective_month}月起）：{adjustment.reason}{self_note}",
         )  # fmt: skip
-        touch(target.indicator.scheme, units=[target.unit_id])
+        touch(scheme, units=[target.unit_id])
     else:
-        changelog_record(action=ChangeAction.RETURN, by=by, obj=adjustment, reason=note)
+        changelog_record(action=ChangeAction.RETURN, by=by, obj=adjustment, reason=note + self_note)
     return target
 
 
@@ -672,14 +713,16 @@ def item_record_propose(
 @engine_checked
 @transaction.atomic
 def item_record_decide(*, record: ItemRecord, approve: bool, by: User, note: str = "") -> ItemRecord:
-    record = ItemRecord.objects.select_for_update().get(pk=record.pk)
+    record = ItemRecord.objects.select_for_update().select_related("item_type__scheme").get(pk=record.pk)
     if record.status != RequestStatus.PENDING:
         raise ApplicationError("该加扣分记录已处理。")
+    what = "一票否决" if record.item_type.kind == ItemKind.VETO else "加扣分"
+    self_note = four_eyes(scheme=record.item_type.scheme, proposer_id=record.proposed_by_id, by=by, what=what)
     record.status = RequestStatus.APPROVED if approve else RequestStatus.REJECTED
     record.decided_by, record.decided_at = by, timezone.now()
     record.save()
     changelog_record(
-        action=ChangeAction.APPROVE if approve else ChangeAction.RETURN, by=by, obj=record, reason=note,
+        action=ChangeAction.APPROVE if approve else ChangeAction.RETURN, by=by, obj=record, reason=note + self_note,
         after={"status": record.status},
     )  # fmt: skip
     if approve:
@@ -710,6 +753,8 @@ def _copy_structure(source: Scheme, scheme: Scheme, by: User | None) -> dict[int
     """Copy the scheme's settings, categories, indicators (rule, weights per group, plan) and item types into
     `scheme`; returns the copied indicators by the source indicator's id."""
     scheme_update(scheme=scheme, data={k: getattr(source, k) for k in SCHEME_SETTINGS if k != "name"}, by=by)
+    if not source.four_eyes:  # a one-person office stays one person next year; the copy logs it again
+        scheme_four_eyes_set(scheme=scheme, on=False, by=by, reason=f"沿用{source.label}的设置：四眼原则关闭")
     categories = {
         c.pk: category_create(scheme=scheme, code=c.code, name=c.name, sort_order=c.sort_order, by=by)
         for c in source.categories.all()

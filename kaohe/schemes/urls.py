@@ -17,6 +17,7 @@ urlpatterns = [
     path("<scheme:ref>/", views.scheme_detail, name="detail"),
     path("<scheme:ref>/publish/", views.scheme_publish, name="publish"),
     path("<scheme:ref>/return/", views.scheme_return, name="return"),
+    path("<scheme:ref>/four-eyes/", views.scheme_four_eyes, name="four_eyes"),
     path("<scheme:ref>/categories/new/", views.category_create, name="category_create"),
     path("<scheme:ref>/indicators/new/", views.indicator_create, name="indicator_create"),
     path("<scheme:ref>/item-types/new/", views.item_type_create, name="item_type_create"),

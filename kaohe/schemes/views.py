@@ -252,6 +252,21 @@ def scheme_return(request: HttpRequest, ref: str) -> HttpResponse:
     return redirect("schemes:detail", ref=scheme.ref)
 
 
+@requires("scheme.manage")
+@require_POST
+def scheme_four_eyes(request: HttpRequest, ref: str) -> HttpResponse:
+    """Switch 四眼原则 on or off (off needs a reason); the scheme page shows which holds."""
+    scheme = _scheme(request, ref)
+    on = request.POST.get("on") == "1"
+    try:
+        services.scheme_four_eyes_set(scheme=scheme, on=on, by=_user(request), reason=request.POST.get("reason", ""))
+    except ValidationError:
+        messages.error(request, services.FOUR_EYES_REASON)
+    else:
+        messages.success(request, "四眼原则已开启。" if on else "四眼原则已关闭：本人审批将逐条记入审计日志。")
+    return redirect("schemes:detail", ref=scheme.ref)
+
+
 def _create_in_draft(
     request: HttpRequest, ref: str, form_class: Any, create: Any, what: str, title: str
 ) -> HttpResponse:

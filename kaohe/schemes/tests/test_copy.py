@@ -105,6 +105,12 @@ class SchemeCopyTests(TestCase):
         self.assertEqual({**new, "name": old["name"]}, old)
         self.assertEqual(len(new["indicators"]["tax"]["rule"].bands), 3)
 
+    def test_a_year_without_four_eyes_passes_the_switch_on_to_the_copy(self) -> None:
+        self.assertTrue(self.copy().scheme.four_eyes)
+        source = services.scheme_four_eyes_set(scheme=self.source, on=False, by=self.admin, reason="考核办仅一人")
+        made = services.scheme_copy(source=source, year=2083, by=self.admin)
+        self.assertFalse(made.scheme.four_eyes)
+
     def test_targets_from_last_years_actual_times_growth_rounded_to_the_indicators_decimals(self) -> None:
         made = self.copy(growth={"tax": Decimal(8), "gy": Decimal("2.5"), "xm": Decimal(10)})
         # 123.456 × 1.08 = 133.33248 → 133.33 (2 decimals); 41.5 × 1.025 = 42.5375 → 43; 7 × 1.1 = 7.7 → 8.
