@@ -310,7 +310,7 @@ class ReasonForm(forms.Form):
 
     def clean_reason(self) -> str:
         reason = str(self.cleaned_data.get("reason", "")).strip()
-        if not reason:
+        if not reason and self.fields["reason"].required:
             raise ValidationError(self.fields["reason"].error_messages["required"], code="required")
         return reason
 

@@ -44,6 +44,14 @@ class Submission(BaseModel):
     )
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     return_reason = models.TextField("退回原因", blank=True)
+    # A pending 解锁申请 (one at a time): who asked, when, why. Whoever holds data.unlock decides it — under 四眼原则
+    # never the one who asked (collection.services.submission_unlock).
+    unlock_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="解锁申请人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    unlock_requested_at = models.DateTimeField("解锁申请时间", null=True, blank=True)
+    unlock_reason = models.TextField("解锁申请理由", blank=True)
 
     class Meta:
         verbose_name = "报送"

@@ -582,3 +582,33 @@ def submission_history(submission: Submission) -> list[HistoryEntry]:
 def submission_values(submission: Submission) -> list[EntryRow]:
     """The detail page's rows: every indicator of the submission with its figure and problems."""
     return entry_rows(submission, with_issues=True)
+
+
+@dataclass(frozen=True, slots=True)
+class UnlockState:
+    """What the submission page offers about unlocking approved figures, for this user."""
+
+    pending: bool  # a 解锁申请 waits (submission.unlock_requested_*)
+    can_request: bool  # 申请解锁: the owner, or the office while 四眼原则 holds
+    can_unlock: bool  # 解锁 at once: the office on its own initiative, 四眼原则 off
+    can_decide: bool  # 批准 / 驳回 the pending request
+    own_pending: bool  # the pending request is this user's own and waits for a colleague
+
+    @property
+    def shown(self) -> bool:
+        return self.pending or self.can_request or self.can_unlock
+
+
+def unlock_state(user: User, submission: Submission) -> UnlockState:
+    approved = submission.status == SubmissionStatus.APPROVED
+    pending = approved and submission.unlock_requested_by_id is not None
+    office = services.may_unlock(user)
+    four_eyes = submission.scheme.four_eyes
+    own = pending and submission.unlock_requested_by_id == user.pk
+    return UnlockState(
+        pending=pending,
+        can_request=approved and not pending and (services.may_edit(user, submission) or (office and four_eyes)),
+        can_unlock=approved and not pending and office and not four_eyes,
+        can_decide=pending and office and not (own and four_eyes),
+        own_pending=own and four_eyes and office,
+    )

@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kaohe.accounts.choices import Role
 from kaohe.assessment.checks import engine_checked, touch
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
@@ -25,6 +24,7 @@ from kaohe.core.services import ChangeLogBatch, changelog_record
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.choices import DataSource, Frequency, IndicatorKind
 from kaohe.schemes.models import AMOUNT_PLACES, Indicator, Scheme, Target
+from kaohe.schemes.services import four_eyes
 from kaohe.scoring import needs_target, period_label, rule_from_dict
 
 from .choices import EDITABLE, SubmissionStatus
@@ -41,6 +41,10 @@ STALE = "已被他人修改，请刷新页面后重新填写。"
 LOCKED = "本期数据{status}，不能修改。"
 NOT_OWNER = "只有数据责任单位可以填报或提交本期数据。"
 NOT_REVIEWER = "只有区审核员或区考核办可以审核。"
+NOT_UNLOCKER = "只有区考核办可以解锁已审核的数据。"
+UNLOCK_PENDING = "本期数据已有解锁申请，等待审批。"
+NO_UNLOCK_REQUEST = "本期数据没有待审批的解锁申请。"
+NOT_UNLOCK_ASKER = "只有数据责任单位或区考核办可以申请解锁。"
 NOT_SUBMITTED = "只能审核已提交的数据（当前状态：{status}）。"
 REASON_REQUIRED = "请填写{what}原因。"
 NOT_PUBLISHED = "{year}年考核方案尚未发布，暂不能填报。"
@@ -98,14 +102,21 @@ def indicator_needs_target(indicator: Indicator) -> bool:
 
 
 def may_edit(user: User, submission: Submission) -> bool:
-    """The data owner: the township's own users for self-reports, the department's officer for its data."""
+    """The data owner: a user who enters data, scoped to the township for its self-reports, or to the department
+    whose data it is."""
+    if not user.has_kaohe_perm("data.enter"):
+        return False
     if submission.owner_id is None:
-        return user.role in (Role.TOWNSHIP_CLERK, Role.TOWNSHIP_LEADER) and user.unit_id == submission.unit_id
-    return user.role == Role.DEPT_OFFICER and user.department_id == submission.owner_id
+        return user.unit_id is not None and user.unit_id == submission.unit_id
+    return user.department_id is not None and user.department_id == submission.owner_id
 
 
 def may_review(user: User) -> bool:
-    return user.role in (Role.DISTRICT_REVIEWER, Role.DISTRICT_ADMIN)
+    return user.has_kaohe_perm("data.review")
+
+
+def may_unlock(user: User) -> bool:
+    return user.has_kaohe_perm("data.unlock")
 
 
 @transaction.atomic
@@ -293,16 +304,69 @@ def submissions_decide(*, decisions: Sequence[Decision], approve: bool, by: User
 
 
 @transaction.atomic
-def submission_unlock(*, submission: Submission, reason: str, by: User) -> Submission:
-    """Reopen approved figures for correction (district admin only, with a reason)."""
-    if by.role != Role.DISTRICT_ADMIN:
-        raise ApplicationError("只有区考核办可以解锁已审核的数据。")
+def submission_unlock_request(*, submission: Submission, reason: str, by: User) -> Submission:
+    """解锁申请: the data owner (or the 考核办 itself) asks, with a reason, to reopen approved figures. Nothing
+    changes until someone with data.unlock approves (`submission_unlock`)."""
+    if not (may_edit(by, submission) or may_unlock(by)):
+        raise ApplicationError(NOT_UNLOCK_ASKER)
     if not reason.strip():
         raise ApplicationError(REASON_REQUIRED.format(what="解锁"))
     locked = _lock(submission, None)
     if locked.status != SubmissionStatus.APPROVED:
         raise ApplicationError(NOT_APPROVED.format(status=locked.get_status_display()))
-    return _transition(locked, SubmissionStatus.RETURNED, by, ChangeAction.UNLOCK, f"解锁：{reason.strip()}")
+    if locked.unlock_requested_by_id is not None:
+        raise ApplicationError(UNLOCK_PENDING)
+    locked.unlock_requested_by, locked.unlock_requested_at = by, timezone.now()
+    locked.unlock_reason = reason.strip()
+    locked.save(update_fields=["unlock_requested_by", "unlock_requested_at", "unlock_reason", "updated_at"])
+    changelog_record(action=ChangeAction.UNLOCK_REQUEST, by=by, obj=locked, after={"status": locked.status},
+                     reason=locked.unlock_reason)  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def submission_unlock(*, submission: Submission, by: User, reason: str = "", note: str = "") -> Submission:
+    """Reopen approved figures for correction: approve the pending 解锁申请, or, with none pending, unlock on the
+    office's own initiative with a reason. Either way 四眼原则 holds: the one who asked does not approve, so an own
+    initiative is refused while the scheme keeps the rule on (then file a request for a colleague)."""
+    if not may_unlock(by):
+        raise ApplicationError(NOT_UNLOCKER)
+    locked = _lock(submission, None)
+    if locked.status != SubmissionStatus.APPROVED:
+        raise ApplicationError(NOT_APPROVED.format(status=locked.get_status_display()))
+    if locked.unlock_requested_by_id is None:
+        if not reason.strip():
+            raise ApplicationError(REASON_REQUIRED.format(what="解锁"))
+        asker_id, why = by.pk, reason.strip()
+    else:
+        asker_id, why = locked.unlock_requested_by_id, locked.unlock_reason
+    self_note = four_eyes(scheme=locked.scheme, proposer_id=asker_id, by=by, what="解锁")
+    _clear_unlock_request(locked)
+    extra = f"（审批意见：{note.strip()}）" if note.strip() else ""
+    return _transition(locked, SubmissionStatus.RETURNED, by, ChangeAction.UNLOCK, f"解锁：{why}{extra}{self_note}")
+
+
+@transaction.atomic
+def submission_unlock_reject(*, submission: Submission, by: User, note: str) -> Submission:
+    """Refuse a pending 解锁申请 with a note; the figures stay approved and locked."""
+    if not may_unlock(by):
+        raise ApplicationError(NOT_UNLOCKER)
+    if not note.strip():
+        raise ApplicationError(REASON_REQUIRED.format(what="驳回"))
+    locked = _lock(submission, None)
+    if locked.unlock_requested_by_id is None:
+        raise ApplicationError(NO_UNLOCK_REQUEST)
+    self_note = four_eyes(scheme=locked.scheme, proposer_id=locked.unlock_requested_by_id, by=by, what="解锁")
+    before = {"unlock_reason": locked.unlock_reason}
+    _clear_unlock_request(locked)
+    locked.save(update_fields=["unlock_requested_by", "unlock_requested_at", "unlock_reason", "updated_at"])
+    changelog_record(action=ChangeAction.RETURN, by=by, obj=locked, before=before,
+                     reason=f"驳回解锁申请：{note.strip()}{self_note}")  # fmt: skip
+    return locked
+
+
+def _clear_unlock_request(submission: Submission) -> None:
+    submission.unlock_requested_by, submission.unlock_requested_at, submission.unlock_reason = None, None, ""
 
 
 def _transition(submission: Submission, status: str, by: User, action: str, reason: str) -> Submission:
@@ -343,7 +407,7 @@ def history_import(*, scheme: Scheme, rows: list[HistoryRow], by: User, reason: 
     submissions, each with one change-log row listing every figure it brought, so the history is
     complete. Months that already have a submission are refused: history never overwrites live data.
     """
-    if by.role != Role.DISTRICT_ADMIN:
+    if not by.has_kaohe_perm("scheme.manage"):
         raise ApplicationError("只有区考核办可以导入历史数据。")
     if not reason.strip():
         raise ApplicationError(REASON_REQUIRED.format(what="导入"))

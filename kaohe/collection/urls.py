@@ -22,6 +22,14 @@ urlpatterns: list[URLPattern] = [
     path("submission/<int:submission_id>/approve/", views.submission_approve, name="submission_approve"),
     path("submission/<int:submission_id>/return/", views.submission_return, name="submission_return"),
     path("submission/<int:submission_id>/unlock/", views.submission_unlock, name="submission_unlock"),
+    path(
+        "submission/<int:submission_id>/unlock/request/",
+        views.submission_unlock_request,
+        name="submission_unlock_request",
+    ),
+    path(
+        "submission/<int:submission_id>/unlock/reject/", views.submission_unlock_reject, name="submission_unlock_reject"
+    ),
     path("evidence/<int:value_id>/", views.evidence_download, name="evidence"),
     path("<str:code>/<int:year>/<int:month>/", views.township_form, name="township_form"),
     path("<str:code>/<int:year>/<int:month>/save/", views.township_save, name="township_save"),

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from kaohe.accounts.access import NOT_FOUND, access_submission, access_unit
 from kaohe.accounts.models import User
-from kaohe.accounts.permissions import requires, role_has
+from kaohe.accounts.permissions import requires
 from kaohe.core.exceptions import ApplicationError
 from kaohe.org.models import Unit
 from kaohe.schemes.models import Indicator, Scheme
@@ -573,16 +573,14 @@ def _render_detail(
     status: int = 200,
 ) -> HttpResponse:
     user = _user(request)
-    may_review = services.may_review(user) and role_has(user.role, "data.review")
-    may_unlock = role_has(user.role, "data.unlock")
     is_submitted = submission.status == SubmissionStatus.SUBMITTED
     context = {
         "submission": submission,
         "rows": selectors.submission_values(submission),
         "general_issues": selectors.submission_issues(submission),
         "history": selectors.submission_history(submission),
-        "can_review": may_review and is_submitted,
-        "can_unlock": may_unlock and submission.status == SubmissionStatus.APPROVED,
+        "can_review": services.may_review(user) and is_submitted,
+        "unlock": selectors.unlock_state(user, submission),
         "return_form": return_form or ReasonForm(what="退回", prefix="return"),
         "unlock_form": unlock_form or ReasonForm(what="解锁", prefix="unlock"),
         "edit_links": _edit_links(user, submission),
@@ -644,20 +642,53 @@ def submission_return(request: HttpRequest, submission_id: int) -> HttpResponse:
     return redirect(_detail_url(submission))
 
 
+@requires("data.view")
+def submission_unlock_request(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """申请解锁: the data owner, or the office under 四眼原则, asks with a reason; the service checks who may."""
+    return _unlock_step(
+        request, submission_id, "view", services.submission_unlock_request, "已提交解锁申请，等待区考核办审批。"
+    )
+
+
 @requires("data.unlock")
 def submission_unlock(request: HttpRequest, submission_id: int) -> HttpResponse:
-    submission = access_submission(_user(request), submission_id, "unlock")
+    """解锁: approve the pending request, or (四眼原则 off) unlock on the office's own initiative."""
+
+    def unlock(*, submission: Submission, reason: str, by: User) -> Submission:
+        if submission.unlock_requested_by_id is not None:
+            return services.submission_unlock(submission=submission, by=by, note=reason)
+        return services.submission_unlock(submission=submission, by=by, reason=reason)
+
+    return _unlock_step(request, submission_id, "unlock", unlock, "已解锁，数据退回填报单位修改。", optional=True)
+
+
+@requires("data.unlock")
+def submission_unlock_reject(request: HttpRequest, submission_id: int) -> HttpResponse:
+    def reject(*, submission: Submission, reason: str, by: User) -> Submission:
+        return services.submission_unlock_reject(submission=submission, by=by, note=reason)
+
+    return _unlock_step(request, submission_id, "unlock", reject, "已驳回解锁申请，数据保持锁定。")
+
+
+def _unlock_step(
+    request: HttpRequest, submission_id: int, action: str, step: Any, done: str, *, optional: bool = False
+) -> HttpResponse:
+    """The shared shape of the three unlock steps: a reason form (optional only for approving a request that has
+    its own reason) → the service → back to the submission, or the page again with the refusal."""
+    submission = access_submission(_user(request), submission_id, action)
     if (refused := _post_only(request)) is not None:
         return refused
     form = ReasonForm(request.POST, what="解锁", prefix="unlock")
+    if optional and submission.unlock_requested_by_id is not None:
+        form.fields["reason"].required = False
     if not form.is_valid():
         return _render_detail(request, submission, unlock_form=form, status=400)
     try:
-        services.submission_unlock(submission=submission, reason=form.cleaned_data["reason"], by=_user(request))
+        step(submission=submission, reason=form.cleaned_data["reason"], by=_user(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _render_detail(request, submission, unlock_form=form, status=400)
-    messages.success(request, "已解锁，数据退回填报单位修改。")
+    messages.success(request, done)
     return redirect(_detail_url(submission))
 
 

@@ -10,6 +10,7 @@ class ChangeAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", "登录失败"
     LOCKOUT = "lockout", "账号锁定"
     UNLOCK = "unlock", "解除锁定"
+    UNLOCK_REQUEST = "unlock_request", "申请解锁"
     PASSWORD = "password", "修改密码"
     SUBMIT = "submit", "提交"
     APPROVE = "approve", "审核通过"

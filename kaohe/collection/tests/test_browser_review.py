@@ -32,9 +32,10 @@ def own_report(code: str) -> Submission:
 
 
 def handed_in_again(code: str) -> Submission:
-    """The township's approved report unlocked by the district office and handed in again by its clerk."""
+    """The township's approved report, unlocked at its clerk's request by the district office, handed in again."""
     admin, clerk = User.objects.get(username="kaoheban"), User.objects.get(username=f"{code}_tb")
-    unlocked = services.submission_unlock(submission=own_report(code), reason="核对口径", by=admin)
+    asked = services.submission_unlock_request(submission=own_report(code), reason="核对口径", by=clerk)
+    unlocked = services.submission_unlock(submission=asked, by=admin)
     return services.submission_submit(submission=unlocked, by=clerk)
 
 

@@ -541,27 +541,30 @@ class ReviewTests(ViewTestCase):
         clerk.post(save_url("xishan"), data)
         self.assertEqual(self_report("xishan").status, SubmissionStatus.SUBMITTED)
 
-    def test_unlock_is_for_the_admin_with_a_reason(self) -> None:
+    def test_unlock_is_asked_by_the_township_and_approved_by_the_admin(self) -> None:
         approved = self_report("qingshi")
+        url = f"/data/submission/{approved.pk}/"
         count = logged()
         self.assertEqual(
-            self.client_for("district_reviewer")
-            .post(f"/data/submission/{approved.pk}/unlock/", {"unlock-reason": "更正"})
-            .status_code,
-            404,
+            self.client_for("district_reviewer").post(f"{url}unlock/", {"unlock-reason": "更正"}).status_code, 404
         )
-        admin = self.client_for("district_admin")
-        response = admin.post(f"/data/submission/{approved.pk}/unlock/", {"unlock-reason": ""})
+        clerk = self.login("qingshi_tb")
+        self.assertIn('data-testid="unlock-ask"', clerk.get(url).content.decode())
+        response = clerk.post(f"{url}unlock/request/", {"unlock-reason": ""})
         self.assertEqual(response.status_code, 400)
         self.assertIn("请填写解锁原因。", response.content.decode())
         self.assert_unchanged(approved, count)
-        page = admin.get(f"/data/submission/{approved.pk}/").content.decode()
-        self.assertIn("解锁</button>", page)
+        self.assertRedirects(clerk.post(f"{url}unlock/request/", {"unlock-reason": "统计局更正口径"}), url)
+        self.assertEqual(self_report("qingshi").status, SubmissionStatus.APPROVED)  # asked, not yet unlocked
+
+        admin = self.client_for("district_admin")
+        page = admin.get(url).content.decode()
+        self.assertIn("统计局更正口径", page.split('data-testid="unlock-request"')[1])
+        self.assertIn('data-testid="unlock-approve"', page)
         self.assertNotIn("审核通过</button>", page)
-        response = admin.post(f"/data/submission/{approved.pk}/unlock/", {"unlock-reason": "统计局更正口径"})
-        self.assertRedirects(response, f"/data/submission/{approved.pk}/")
+        self.assertRedirects(admin.post(f"{url}unlock/", {"unlock-reason": ""}), url)
         unlocked = self_report("qingshi")
-        self.assertEqual(unlocked.status, SubmissionStatus.RETURNED)
+        self.assertEqual((unlocked.status, unlocked.return_reason), (SubmissionStatus.RETURNED, "解锁：统计局更正口径"))
         row = ChangeLog.objects.filter(object_type="collection.submission", object_id=str(approved.pk)).latest("id")
         self.assertEqual((row.action, row.before["status"], row.after["status"]), ("unlock", "approved", "returned"))  # type: ignore[index]
         # The township may now correct its figures again.

@@ -149,15 +149,24 @@ class WorkflowTests(SmallWorld):
         actions = ChangeLog.objects.filter(object_type="collection.submission", object_id=str(pending.pk))
         self.assertEqual(list(actions.order_by("id").values_list("action", flat=True)), ["submit", "return", "submit"])
 
-    def test_unlock_is_for_the_admin_with_a_reason(self) -> None:
+    def test_unlock_is_asked_with_a_reason_and_approved_by_the_admin(self) -> None:
         approved = services.submission_approve(submission=self.submitted(), by=self.reviewer)
-        with self.assertRaisesMessage(ApplicationError, "只有区考核办可以解锁"):
-            services.submission_unlock(submission=approved, reason="更正", by=self.reviewer)
         with self.assertRaisesMessage(ApplicationError, "请填写解锁原因"):
-            services.submission_unlock(submission=approved, reason="", by=self.admin)
-        unlocked = services.submission_unlock(submission=approved, reason="统计局更正口径", by=self.admin)
+            services.submission_unlock_request(submission=approved, reason=" ", by=self.clerk)
+        with self.assertRaisesMessage(ApplicationError, services.NOT_UNLOCK_ASKER):
+            services.submission_unlock_request(submission=approved, reason="更正", by=self.other_clerk)
+        asked = services.submission_unlock_request(submission=approved, reason="统计局更正口径", by=self.clerk)
+        self.assertEqual((asked.status, asked.unlock_requested_by), (SubmissionStatus.APPROVED, self.clerk))
+        with self.assertRaisesMessage(ApplicationError, services.UNLOCK_PENDING):
+            services.submission_unlock_request(submission=asked, reason="再次", by=self.clerk)
+        with self.assertRaisesMessage(ApplicationError, "只有区考核办可以解锁"):
+            services.submission_unlock(submission=asked, by=self.reviewer)
+        unlocked = services.submission_unlock(submission=asked, by=self.admin)
         self.assertEqual((unlocked.status, unlocked.return_reason), (SubmissionStatus.RETURNED, "解锁：统计局更正口径"))
-        self.assertTrue(ChangeLog.objects.filter(action="unlock", object_id=str(approved.pk)).exists())
+        self.assertEqual((unlocked.unlock_requested_by, unlocked.unlock_reason), (None, ""))
+        actions = ChangeLog.objects.filter(object_type="collection.submission", object_id=str(approved.pk))
+        self.assertEqual(list(actions.order_by("id").values_list("action", flat=True)),
+                         ["submit", "approve", "unlock_request", "unlock"])  # fmt: skip
         with self.assertRaisesMessage(ApplicationError, "只有已审核的数据需要解锁"):
             services.submission_unlock(submission=unlocked, reason="再次", by=self.admin)
 
