@@ -37,8 +37,6 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kaohe.accounts.choices import TOWNSHIP_ROLES, Role
-from kaohe.accounts.permissions import role_has
 from kaohe.assessment.checks import engine_checked, touch
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
@@ -405,16 +403,16 @@ def _import_row(log: ChangeLogBatch, kind: str, filename: str, repr_: str, after
 
 def _check_owner(by: User, owner_code: str) -> Department | None:
     """The template's owner, if the uploader is that owner; refuses the file otherwise."""
-    if not role_has(by.role, "data.enter"):
+    if not by.has_kaohe_perm("data.enter"):
         raise ImportRejected(NO_VALUES_ROLE)
     if owner_code == SELF:
-        if by.role not in TOWNSHIP_ROLES:
+        if by.unit_id is None:
             raise ImportRejected(NOT_OWNER_SELF)
         return None
     department = Department.objects.filter(code=owner_code).first()
     if department is None:
         raise ImportRejected(UNKNOWN_OWNER.format(code=owner_code))
-    if by.role != Role.DEPT_OFFICER or by.department_id != department.pk:
+    if by.department_id != department.pk:
         raise ImportRejected(NOT_OWNER_DEPT.format(label=owner_label(department)))
     return department
 
@@ -841,7 +839,7 @@ def targets_import(*, rows: GridFile, by: User, filename: str, dry_run: bool) ->
     older template) leaves that part of the stored target as it is. The engine checks the whole scheme last.
     """
     grid = rows
-    if not role_has(by.role, "scheme.manage"):
+    if not by.has_kaohe_perm("scheme.manage"):
         raise ImportRejected(NO_TARGETS_ROLE)
     scheme = Scheme.objects.official().filter(year=grid.year).first()
     if scheme is None:

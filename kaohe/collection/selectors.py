@@ -17,7 +17,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from kaohe.accounts.access import NOT_FOUND
-from kaohe.accounts.choices import Role
 from kaohe.core.models import ChangeLog
 from kaohe.org.models import Department, Unit
 from kaohe.schemes.choices import DataSource
@@ -300,7 +299,11 @@ def sheet_rows(*, user: User, indicators: list[Indicator], month: int) -> list[S
 
 def may_edit_grid(user: User, indicator: Indicator) -> bool:
     """Only the owning department's data officer enters a department indicator."""
-    return user.role == Role.DEPT_OFFICER and user.department_id == indicator.owner_id
+    return (
+        user.has_kaohe_perm("data.enter")
+        and user.department_id is not None
+        and user.department_id == indicator.owner_id
+    )
 
 
 def grid_submissions_to_submit(*, user: User, indicator: Indicator, month: int) -> list[Submission]:
@@ -377,7 +380,7 @@ def tasks_for(*, user: User, scheme: Scheme) -> Tasks:
         own = {s.month: s for s in Submission.objects.filter(scheme=scheme, unit=user.unit, owner__isnull=True)}
         lines = [MonthLine(m, {}, own.get(m)) for m in months]
         return Tasks("township", scheme, lines, unit=user.unit, units=units)
-    if user.role == Role.DEPT_OFFICER and user.department_id is not None:
+    if user.has_kaohe_perm("data.enter") and user.department_id is not None:
         indicators = [
             i
             for i in Indicator.objects.filter(scheme=scheme, owner_id=user.department_id)
@@ -612,3 +615,15 @@ def unlock_state(user: User, submission: Submission) -> UnlockState:
         can_decide=pending and office and not (own and four_eyes),
         own_pending=own and four_eyes and office,
     )
+
+
+def unlock_requests(*, user: User, scheme: Scheme) -> list[Submission]:
+    """The year's pending 解锁申请 the office has to decide, whatever their month, oldest first."""
+    if not services.may_unlock(user):
+        return []
+    return list(
+        Submission.objects.filter(scheme=scheme, unit__in=Unit.objects.visible_to(user),
+                                  status=SubmissionStatus.APPROVED, unlock_requested_by__isnull=False)
+        .select_related("scheme", "unit", "owner", "unlock_requested_by")
+        .order_by("unlock_requested_at")
+    )  # fmt: skip

@@ -25,7 +25,6 @@ from urllib.parse import quote
 
 from django.utils import timezone
 
-from kaohe.accounts.choices import TOWNSHIP_ROLES, Role
 from kaohe.core.exceptions import ApplicationError
 from kaohe.lib import xlsx
 from kaohe.org.models import Department, Unit
@@ -141,9 +140,9 @@ class Template:
 
 def owner_of(user: User) -> tuple[str, Department | None]:
     """The data the user owns: ("self", None) for township users, (department code, department) for officers."""
-    if user.role in TOWNSHIP_ROLES and user.unit_id is not None:
+    if user.has_kaohe_perm("data.enter") and user.unit_id is not None:
         return SELF, None
-    if user.role == Role.DEPT_OFFICER and user.department is not None:
+    if user.has_kaohe_perm("data.enter") and user.department is not None:
         return user.department.code, user.department
     raise ApplicationError("只有乡镇填报员、乡镇主要负责人和部门数据员可以下载数据填报模板。")
 

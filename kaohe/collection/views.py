@@ -482,6 +482,7 @@ def review_queue(request: HttpRequest, year: int, month: int) -> HttpResponse:
         "returned": queue[SubmissionStatus.RETURNED],
         "approved": queue[SubmissionStatus.APPROVED],
         "drafts": selectors.draft_count(user=user, scheme=scheme, month=month),
+        "unlock_requests": selectors.unlock_requests(user=user, scheme=scheme),
         "months": selectors.open_months(scheme.year) or list(selectors.MONTHS),
         **selectors.period_context(month),
     }

@@ -268,9 +268,19 @@ def load_data(*, year: int, month: int) -> None:
     load_history(current, figures, range(1, month), admin)
     load_current_month(current, figures, month)
     load_decisions(current, {u.username: u for u in User.objects.all()})
+    load_unlock_request(current, month - 1)
     # 模拟: the 考核办 tries fixed-asset investment at double weight, beside the official board.
     scenario = schemes.scenario_create(source=current, name="固定资产投资加权", by=admin)
     schemes.indicator_update(
         indicator=scenario.indicators.get(code="gdzc"), data={"weight": Decimal(14)}, by=admin,
         reason="测算固定资产投资分值由7分提高到14分的影响",
+    )  # fmt: skip
+
+
+def load_unlock_request(scheme: Scheme, month: int) -> None:
+    """A township asks to reopen last month's approved figures; it waits for the 考核办 (数据审核 lists it)."""
+    submission = Submission.objects.get(scheme=scheme, month=month, unit__code="donghu", owner=None)
+    collection.submission_unlock_request(
+        submission=submission, by=User.objects.get(username="donghu_tb"),
+        reason="东湖街道9月招商引资签约额误将一个意向项目计入，申请解锁更正。",
     )  # fmt: skip

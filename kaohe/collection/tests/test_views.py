@@ -572,6 +572,16 @@ class ReviewTests(ViewTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertEqual(self_report("qingshi").values.get(indicator__code="qyje").amount, Decimal(123456))
 
+    def test_the_office_s_queue_lists_the_year_s_unlock_requests(self) -> None:
+        asked = self_report("donghu", DEMO_MONTH - 1)  # the demo's township asked to reopen September
+        self.assertEqual(asked.unlock_requested_by.username, "donghu_tb")  # type: ignore[union-attr]
+        queue = f"/data/review/{DEMO_YEAR}/{DEMO_MONTH}/"
+        table = self.client_for("district_admin").get(queue).content.decode().split('data-testid="unlock-requests"')
+        self.assertIn(f'data-unlock="{asked.pk}"', table[1])
+        self.assertIn("误将一个意向项目计入", table[1])
+        reviewer = self.client_for("district_reviewer").get(queue).content.decode()
+        self.assertNotIn('data-testid="unlock-requests"', reviewer)  # reviewers do not unlock
+
     def test_unlocking_a_submitted_report_is_refused(self) -> None:
         pending = self_report("donghu")
         count = logged()
