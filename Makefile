@@ -61,10 +61,13 @@ checks: env-dev
 	$(BIN)/kaohe makemigrations --check --dry-run --verbosity 1
 	$(BIN)/kaohe check --fail-level WARNING
 
+# Two workers (pytest-xdist), a test file each at a time: each has its own test database and demo load.
+TEST_WORKERS ?= 2
+
 test: env-dev system-deps lint types checks
 	scripts/postgres_up.sh
-	KAOHE_TEST_DB=sqlite $(BIN)/pytest -m smoke -q -p no:cacheprovider
-	$(BIN)/pytest -q -p no:cacheprovider
+	KAOHE_TEST_DB=sqlite $(BIN)/pytest -m smoke -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 bench: env-dev
 	$(BIN)/python benchmarks/run.py $(BENCH)

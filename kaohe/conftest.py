@@ -27,14 +27,19 @@ settings.load_profile(os.environ.get("KAOHE_HYPOTHESIS_PROFILE", "kaohe"))
 
 @pytest.fixture(scope="session")
 def django_db_setup(
-    request: pytest.FixtureRequest, django_test_environment: None, django_db_blocker: Any
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: None,
 ) -> Iterator[None]:
     """Create the test database, load the demo district once and keep a snapshot of it. TestCases run in
     transactions on top of it; tests that commit (browser tests, TransactionTestCase) get it back from the
     snapshot (`kaohe.test.world_restore`), never by loading it again.
 
     It replaces pytest-django's own, which sets up only the databases that the collected tests declare: browser
-    tests declare none (they restore instead of flushing), and run alone they would find no test database."""
+    tests declare none (they restore instead of flushing), and run alone they would find no test database.
+    Under pytest-xdist (`make test` runs two workers) each worker has its own database (`django_db_modify_db_settings`
+    suffixes the name), its own demo load and its own snapshot."""
     from django.test.utils import setup_databases, teardown_databases
 
     from kaohe.demo.services import demo_is_loaded
@@ -112,6 +117,23 @@ def site(site_server: str, django_db_blocker: Any) -> Iterator[str]:
             world_restore()
         yield site_server
         world_restore()
+
+
+@pytest.fixture(autouse=True)
+def demo_back_after_a_commit(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
+    """A TransactionTestCase empties the database when it ends. Run alone, pytest-django orders them last; on
+    two workers a worker may take another file after one, so the demo district is put back at once."""
+    from django.test import TestCase, TransactionTestCase
+
+    yield
+    instance = getattr(request, "instance", None)
+    if isinstance(instance, TransactionTestCase) and not isinstance(instance, TestCase):
+        from kaohe.demo.services import demo_is_loaded
+        from kaohe.test import world_restore
+
+        with django_db_blocker.unblock():
+            if not demo_is_loaded():
+                world_restore()
 
 
 @pytest.fixture

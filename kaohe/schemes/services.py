@@ -544,7 +544,7 @@ def four_eyes(*, scheme: Scheme, proposer_id: int | None, by: User, what: str) -
 def scheme_four_eyes_set(*, scheme: Scheme, on: bool, by: User | None, reason: str = "") -> Scheme:
     """Switch four-eyes on or off for the year, in any state of the scheme: it governs who decides, not how
     figures score. Switching it off needs a reason, which the change log keeps with who did it."""
-    current = Scheme.objects.select_for_update().values_list("four_eyes", flat=True).get(pk=scheme.pk)
+    current = Scheme.objects.select_for_update().get(pk=scheme.pk).four_eyes
     scheme.four_eyes = current  # the caller's object follows the row, whatever it held
     if current == on:
         return scheme
