@@ -10,6 +10,7 @@ from kaohe.org.models import Department, Unit
 
 from .choices import Role
 from .models import User
+from .names import username_key
 from .services import SERVER_ONLY_ROLES
 
 LOGIN_FAILED = "用户名或密码不正确。"
@@ -82,7 +83,7 @@ class UserForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"]
-        clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
+        clash = User.objects.filter(username_key=username_key(username)).exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError("该用户名已被使用（用户名不区分大小写）。")
         return username

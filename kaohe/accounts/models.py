@@ -10,13 +10,14 @@ from django.db.models.functions import Lower
 from kaohe.org.choices import ASSESSED_KINDS
 
 from .choices import DEPARTMENT_ROLES, SEPARATED_ADMIN_ROLES, TOWNSHIP_ROLES, Role
+from .names import username_key
 from .permissions import role_has
 
 
 class KaoheUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> User:
-        # Usernames are unique regardless of case (SECURITY.md IA-1), so log-in ignores case too.
-        return self.get(username__iexact=username)
+        # One spelling per user (SECURITY.md IA-1, IA-4): log-in finds the account by its key, on every database.
+        return self.get(username_key=username_key(username or ""))
 
 
 class User(AbstractUser):
@@ -38,6 +39,8 @@ class User(AbstractUser):
     # A password someone else set (the security admin on the web, or `kaohe resetpassword`) is a one-time password:
     # until its owner replaces it, every page leads to 修改密码 (accounts.middleware.PasswordChangeRequired).
     password_one_time = models.BooleanField("一次性密码", default=False)
+    # The name as log-in, lockout and uniqueness compare it (accounts.names.username_key), kept in step by save().
+    username_key = models.CharField("登录名（规范化）", max_length=150, unique=True, editable=False)
 
     objects = KaoheUserManager()  # type: ignore[misc]
 
@@ -49,6 +52,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.username_key = username_key(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:  # type: ignore[operator]
+            kwargs["update_fields"] = {*update_fields, "username_key"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def clean(self) -> None:
         super().clean()

@@ -13,6 +13,7 @@ from kaohe.core.services import changelog_record, snapshot
 
 from .choices import Role
 from .models import User
+from .names import username_key
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # 三员 (SECURITY.md AC-5): their accounts are made, re-roled and reset only on the server's command line, so that
@@ -65,8 +66,8 @@ def _user_create(
         # Set by the security admin, the first password is his, not the user's: it must be replaced at first login.
         password_one_time=by is not None,
     )
-    if User.objects.filter(username__iexact=username).exists():
-        raise ApplicationError(f"用户名 {username} 已被使用（用户名不区分大小写）。")
+    if User.objects.filter(username_key=username_key(username)).exists():
+        raise ApplicationError(f"用户名 {username} 已被使用（用户名不区分大小写、全角半角）。")
     validate_password(password, user)
     user.set_password(password)
     user.full_clean()
@@ -125,7 +126,7 @@ def user_unlock(*, user: User, by: User, reason: str) -> int:
 
     if not reason.strip():
         raise ApplicationError("解除锁定必须填写原因。")
-    cleared = int(reset(username=user.username.lower()))
+    cleared = int(reset(username=user.username_key))
     changelog_record(action=ChangeAction.UNLOCK, by=by, obj=user, reason=reason)
     return cleared
 

@@ -23,6 +23,7 @@ from .access import access_user
 from .forms import LoginForm, OwnPasswordForm, UserForm
 from .middleware import RENEWED
 from .models import User
+from .names import username_key
 from .permissions import public, requires
 
 LOCKED_MESSAGE = "该账号连续 {limit} 次登录失败，已被锁定 {minutes} 分钟。请稍后再试，或联系安全管理员解锁。"
@@ -99,11 +100,11 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
     users = User.objects.select_related("unit", "department").order_by("role", "username")
     locked = {
-        a.username.lower()
+        a.username
         for a in AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
         if a.username
     }
-    rows = [(u, u.username.lower() in locked) for u in users]
+    rows = [(u, u.username_key in locked) for u in users]
     return render(request, "accounts/user_list.html", {"rows": rows})
 
 
@@ -181,6 +182,7 @@ def _attach_errors(form: UserForm, exc: ValidationError) -> None:
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """Lockout counts per username regardless of case, as log-in itself ignores case."""
+    """Lockout counts per account key (accounts.names): every spelling that logs in as a user counts against his
+    lock, the dotless ı, upper case and full width included."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return services.loggable_username(str(username).strip().lower())
+    return services.loggable_username(username_key(str(username)))

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 def acting_user(username: str) -> User:
     """The active user a command acts as (`--as USERNAME`), with what permission checks need."""
     from kaohe.accounts.models import User
+    from kaohe.accounts.names import username_key
 
-    user = User.objects.select_related("unit", "department").filter(username__iexact=username).first()
+    user = User.objects.select_related("unit", "department").filter(username_key=username_key(username)).first()
     if user is None or not user.is_active:
         raise CommandError(f"用户“{username}”不存在或已停用。")
     return user

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kaohe.accounts import services
 from kaohe.accounts.models import User
+from kaohe.accounts.names import username_key
 from kaohe.core.exceptions import ApplicationError
 
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="在服务器上重置密码", help="原因，记入审计日志")
 
     def handle(self, *args: Any, username: str, reason: str, **options: Any) -> None:
-        user = User.objects.filter(username__iexact=username).first()
+        user = User.objects.filter(username_key=username_key(username)).first()
         if user is None:
             raise CommandError(f"用户“{username}”不存在。")
         password = os.environ.get("KAOHE_ADMIN_PASSWORD") or self._typed()
