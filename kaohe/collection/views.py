@@ -7,6 +7,7 @@ and render; refusals come back from the services as Chinese messages.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -232,6 +233,40 @@ def _editable_rows(user: User, indicator: Indicator, rows: list[selectors.EntryR
     return [r for r in rows if r.editable_status]
 
 
+@dataclass(frozen=True, slots=True)
+class RowChanges:
+    """One township's changed figures from a grid or sheet, with the version its row was shown at."""
+
+    unit: Unit
+    changes: dict[str, services.Change]
+    version: int | None
+
+
+def _save_rows(
+    request: HttpRequest, *, scheme: Scheme, owner: Any, month: int, user: User, batches: list[RowChanges]
+) -> tuple[int, bool] | None:
+    """Save a grid's or a sheet's rows as one save: a stale or refused row rolls back every other row of it
+    (SECURITY.md DI-3). None when saved; otherwise the refusal is a message naming the township, and the answer
+    is (status, whether the page shows the posted form again)."""
+    current: Unit | None = None
+    try:
+        with transaction.atomic():
+            for batch in batches:
+                current = batch.unit
+                opened = services.submission_open(scheme=scheme, unit=batch.unit, month=month, owner=owner)
+                services.values_save(submission=opened, changes=batch.changes, by=user, expected_version=batch.version)
+    except services.StaleVersion as exc:
+        messages.error(request, f"{current}：{exc.message}")
+        return 409, False
+    except ApplicationError as exc:
+        messages.error(request, f"{current}：{exc.message}")
+        return 400, False
+    except ValidationError as exc:
+        messages.error(request, f"{current}：{_validation_message(exc)}")
+        return 400, True
+    return None
+
+
 def _render_grid(
     request: HttpRequest,
     indicator: Indicator,
@@ -290,26 +325,13 @@ def dept_grid_save(request: HttpRequest, indicator: str, year: int, month: int) 
         messages.error(request, INVALID.format(count=_error_count(form)))
         return _render_grid(request, found, month, form, status=400)
     touched = [r for r in editable if form.posted(r.unit.code) and differs(form.change(r.unit.code), r.value)]
-    current: Unit | None = None
-    try:
-        # One grid is one save: a stale or refused row rolls back every other row of it (SECURITY.md DI-3).
-        with transaction.atomic():
-            for row in touched:
-                current = row.unit
-                opened = services.submission_open(scheme=found.scheme, unit=row.unit, month=month, owner=found.owner)
-                services.values_save(
-                    submission=opened, changes={found.code: form.change(row.unit.code)}, by=user,
-                    expected_version=form.version_of(row.unit.code),
-                )  # fmt: skip
-    except services.StaleVersion as exc:
-        messages.error(request, f"{current}：{exc.message}")
-        return _render_grid(request, found, month, status=409)
-    except ApplicationError as exc:
-        messages.error(request, f"{current}：{exc.message}")
-        return _render_grid(request, found, month, status=400)
-    except ValidationError as exc:
-        messages.error(request, f"{current}：{_validation_message(exc)}")
-        return _render_grid(request, found, month, form, status=400)
+    batches = [
+        RowChanges(r.unit, {found.code: form.change(r.unit.code)}, form.version_of(r.unit.code)) for r in touched
+    ]
+    failed = _save_rows(request, scheme=found.scheme, owner=found.owner, month=month, user=user, batches=batches)
+    if failed is not None:
+        status, keep_form = failed
+        return _render_grid(request, found, month, form if keep_form else None, status=status)
     if request.POST.get("action") != "submit":
         messages.success(request, SAVED if touched else "没有修改。")
         return redirect(_grid_url(found, month))
@@ -417,43 +439,30 @@ def dept_sheet_save(request: HttpRequest, department: str, year: int, month: int
     if not form.is_valid():
         messages.error(request, INVALID.format(count=_error_count(form)))
         return _render_sheet(request, department, year, month, form, status=400)
-    owner = indicators[0].owner
-    current: Unit | None = None
-    saved = 0
-    try:
-        with transaction.atomic():  # one sheet is one save, as the grid (SECURITY.md DI-3)
-            for row in rows:
-                code = row.unit.code
-                changes = {}
-                for cell in row.open_cells():
-                    ind = cell.indicator.code
-                    if not form.posted(code, ind):
-                        continue
-                    old = cell.value
-                    # A figure changed here keeps the revision flag and note the grid gave it.
-                    change = services.Change(
-                        amount=form.amount(code, ind), is_revision=bool(old and old.is_revision),
-                        note=old.note if old else "",
-                    )  # fmt: skip
-                    if differs(change, old):
-                        changes[ind] = change
-                if not changes:
-                    continue
-                current = row.unit
-                opened = services.submission_open(scheme=indicators[0].scheme, unit=row.unit, month=month, owner=owner)
-                services.values_save(
-                    submission=opened, changes=changes, by=user, expected_version=form.version_of(code)
-                )
-                saved += 1
-    except services.StaleVersion as exc:
-        messages.error(request, f"{current}：{exc.message}")
-        return _render_sheet(request, department, year, month, status=409)
-    except ApplicationError as exc:
-        messages.error(request, f"{current}：{exc.message}")
-        return _render_sheet(request, department, year, month, status=400)
-    except ValidationError as exc:
-        messages.error(request, f"{current}：{_validation_message(exc)}")
-        return _render_sheet(request, department, year, month, form, status=400)
+    batches = []
+    for row in rows:
+        code = row.unit.code
+        changes = {}
+        for cell in row.open_cells():
+            ind = cell.indicator.code
+            if not form.posted(code, ind):
+                continue
+            old = cell.value
+            # A figure changed here keeps the revision flag and note the grid gave it.
+            change = services.Change(
+                amount=form.amount(code, ind), is_revision=bool(old and old.is_revision), note=old.note if old else ""
+            )
+            if differs(change, old):
+                changes[ind] = change
+        if changes:
+            batches.append(RowChanges(row.unit, changes, form.version_of(code)))
+    failed = _save_rows(
+        request, scheme=indicators[0].scheme, owner=indicators[0].owner, month=month, user=user, batches=batches
+    )
+    if failed is not None:
+        status, keep_form = failed
+        return _render_sheet(request, department, year, month, form if keep_form else None, status=status)
+    saved = len(batches)
     if saved:
         messages.success(request, SAVED)
     elif request.POST.get("action") != "submit":
