@@ -131,6 +131,26 @@ def user_unlock(*, user: User, by: User, reason: str) -> int:
     return cleared
 
 
+def address_unlock(*, address: str, by: User, reason: str) -> int:
+    """Lift an address's login pause (accounts.lockout) before its time is over; returns the failures cleared."""
+    import ipaddress
+
+    from axes.utils import reset
+
+    if not reason.strip():
+        raise ApplicationError("解除锁定必须填写原因。")
+    try:
+        address = str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        raise ApplicationError("地址格式不正确。") from None
+    cleared = int(reset(ip=address))
+    changelog_record(
+        action=ChangeAction.UNLOCK, by=by, object_type="accounts.address", object_id=address, object_repr=address,
+        reason=reason,
+    )  # fmt: skip
+    return cleared
+
+
 SAME_PASSWORD = "新密码不能与原密码相同。"
 
 
@@ -149,6 +169,11 @@ def user_change_own_password(*, user: User, new_password: str) -> None:
 
 
 def login_record(*, user: User) -> None:
+    """A successful log-in clears its own name's failures, at every address; an address's count of guesses at
+    other names stays (accounts.lockout)."""
+    from axes.utils import reset
+
+    reset(username=user.username_key)
     changelog_record(action=ChangeAction.LOGIN, by=user, obj=user)
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
     path("users/<int:user_id>/unlock/", views.user_unlock, name="user_unlock"),
+    path("addresses/unlock/", views.address_unlock, name="address_unlock"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -18,19 +19,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.core.exceptions import ApplicationError
 
-from . import services
+from . import lockout, services
 from .access import access_user
 from .forms import LoginForm, OwnPasswordForm, UserForm
 from .middleware import RENEWED
 from .models import User
-from .names import username_key
 from .permissions import public, requires
 
 LOCKED_MESSAGE = "该账号连续 {limit} 次登录失败，已被锁定 {minutes} 分钟。请稍后再试，或联系安全管理员解锁。"
+ADDRESS_LOCKED_MESSAGE = (
+    "本机所在地址登录失败次数过多（{limit} 次），已暂停从该地址登录 {minutes} 分钟。请稍后再试，或联系安全管理员解除。"
+)
 
 
-def locked_message() -> str:
+def locked_message(*, address: bool = False) -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if address:
+        return ADDRESS_LOCKED_MESSAGE.format(limit=lockout.address_failure_limit(), minutes=minutes)
     return LOCKED_MESSAGE.format(limit=settings.AXES_FAILURE_LIMIT, minutes=minutes)
 
 
@@ -53,11 +58,12 @@ login_view = public(KaoheLoginView.as_view())
 
 
 def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None) -> HttpResponse:
-    """What axes answers for a locked username: the login page with a clear Chinese message."""
+    """What axes answers for a locked name or address: the login page with a clear Chinese message."""
     username = str(request.POST.get("username", ""))
     services.login_failure_record(username=username, locked=True)
     form = LoginForm(request)
-    return render(request, "accounts/login.html", {"form": form, "locked_message": locked_message()}, status=403)
+    message = locked_message(address=lockout.LockoutHandler().address_locked(request, credentials))
+    return render(request, "accounts/login.html", {"form": form, "locked_message": message}, status=403)
 
 
 @requires("account.self")
@@ -96,16 +102,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 @requires("users.manage")
 def user_list(request: HttpRequest) -> HttpResponse:
-    from axes.models import AccessAttempt
-
     users = User.objects.select_related("unit", "department").order_by("role", "username")
-    locked = {
-        a.username
-        for a in AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
-        if a.username
-    }
+    locked = lockout.locked_names()
     rows = [(u, u.username_key in locked) for u in users]
-    return render(request, "accounts/user_list.html", {"rows": rows})
+    context = {"rows": rows, "addresses": lockout.locked_addresses()}
+    return render(request, "accounts/user_list.html", context)
 
 
 @requires("users.manage")
@@ -163,12 +164,34 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 @require_POST
 def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     target = access_user(request.user, user_id)  # type: ignore[arg-type]
+    by: User = request.user  # type: ignore[assignment]
+    return _unlock(
+        request,
+        lambda reason: services.user_unlock(user=target, by=by, reason=reason),
+        done=f"已解除账号 {target.username} 的锁定。",
+    )
+
+
+@requires("users.manage")
+@require_POST
+def address_unlock(request: HttpRequest) -> HttpResponse:
+    address = request.POST.get("address", "")
+    by: User = request.user  # type: ignore[assignment]
+    return _unlock(
+        request,
+        lambda reason: services.address_unlock(address=address, by=by, reason=reason),
+        done=f"已解除地址 {address} 的登录暂停。",
+    )
+
+
+def _unlock(request: HttpRequest, unlock: Callable[[str], object], *, done: str) -> HttpResponse:
+    """Either unlock: with the reason the security admin gave, back to the user list with what happened."""
     try:
-        services.user_unlock(user=target, by=request.user, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+        unlock(request.POST.get("reason", ""))
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已解除账号 {target.username} 的锁定。")
+        messages.success(request, done)
     return HttpResponseRedirect(reverse("accounts:user_list"))
 
 
@@ -179,10 +202,3 @@ def _attach_errors(form: UserForm, exc: ValidationError) -> None:
     else:
         # Only the password validators raise a plain list of messages.
         form.add_error("password", exc.messages)
-
-
-def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """Lockout counts per account key (accounts.names): every spelling that logs in as a user counts against his
-    lock, the dotless ı, upper case and full width included."""
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return services.loggable_username(username_key(str(username)))

@@ -49,7 +49,8 @@ def system_status(request: HttpRequest) -> HttpResponse:
         ("会话空闲超时", f"{settings.SESSION_COOKIE_AGE // 60} 分钟"),
         (
             "登录失败锁定",
-            f"{settings.AXES_FAILURE_LIMIT} 次失败后锁定 {int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} 分钟",
+            f"同一账号 {settings.AXES_FAILURE_LIMIT} 次、同一地址 {settings.KAOHE_ADDRESS_FAILURE_LIMIT} 次失败后锁定 "
+            f"{int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} 分钟",
         ),
     ]
     return render(request, "core/system_status.html", {"info": info})
