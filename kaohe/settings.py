@@ -39,6 +39,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"环境变量 {name} 应为整数，当前为 {raw!r}。") from None
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit written N/S: N requests in a window of S seconds (core.ratelimit)."""
+    raw = env_str(name, default) or default
+    count, _, seconds = raw.strip().partition("/")
+    try:
+        rate = (int(count), int(seconds))
+    except ValueError:
+        rate = (0, 0)
+    if min(rate) < 1:
+        raise ImproperlyConfigured(f"环境变量 {name} 应写作“次数/秒数”，如 20/60，当前为 {raw!r}。")
+    return rate
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -192,6 +205,27 @@ AXES_LOCKOUT_CALLABLE = "kaohe.accounts.views.locked_out"
 AXES_USERNAME_CALLABLE = "kaohe.accounts.lockout.axes_username"
 AXES_CLIENT_IP_CALLABLE = "kaohe.core.clients.client_address"
 AXES_VERBOSE = False
+
+# Rate limits (SECURITY.md IV-8, core.ratelimit): log-in posts per client address, exports per user. The counts
+# live in the shared cache, so every server process counts into the same window: the database by default (the
+# table is made by `kaohe migrate`), or another cache shared by the processes (SHARED_CACHE_BACKEND, e.g.
+# django.core.cache.backends.redis.RedisCache, and SHARED_CACHE_LOCATION, e.g. redis://127.0.0.1:6379).
+KAOHE_RATE_LIMITS = {
+    "login": env_rate("LOGIN_RATE_LIMIT", "20/60"),
+    "export": env_rate("EXPORT_RATE_LIMIT", "20/60"),
+}
+KAOHE_RATE_LIMIT_CACHE = "shared"
+DATABASE_CACHE = "django.core.cache.backends.db.DatabaseCache"
+SHARED_CACHE_BACKEND = env_str("SHARED_CACHE_BACKEND", DATABASE_CACHE) or DATABASE_CACHE
+CACHES: dict[str, dict[str, object]] = {
+    # Per process: the scoreboards' memo (assessment.selectors), keyed by the data's stamp, so never stale.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": SHARED_CACHE_BACKEND, "LOCATION": env_str("SHARED_CACHE_LOCATION", "kaohe_cache")},
+}
+if SHARED_CACHE_BACKEND == DATABASE_CACHE:
+    # Past MAX_ENTRIES rows the database cache sweeps the expired ones, then culls a third of the rest: at its
+    # default of 300 a busy morning would cull live counts; 20000 holds far more than one window's worth.
+    CACHES["shared"]["OPTIONS"] = {"MAX_ENTRIES": 20_000}
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # Idle timeout: the session cookie lives 30 minutes and is renewed on every request.

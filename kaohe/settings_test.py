@@ -28,3 +28,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The suite logs in hundreds of times from 127.0.0.1; the rate-limit tests set their own small limits.
+KAOHE_RATE_LIMITS = {"login": (100_000, 60), "export": (100_000, 60)}

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kaohe.core.exceptions import ApplicationError
+from kaohe.core.ratelimit import by_address, rate_limited
 
 from . import lockout, services
 from .access import access_user
@@ -54,7 +55,8 @@ class KaoheLoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
-login_view = public(KaoheLoginView.as_view())
+# Log-in posts are limited per client address (SECURITY.md IV-8), on top of the lockout (accounts.lockout).
+login_view = public(rate_limited("login", by_address, methods=("POST",))(KaoheLoginView.as_view()))
 
 
 def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None) -> HttpResponse:

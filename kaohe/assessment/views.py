@@ -12,6 +12,7 @@ from kaohe.accounts.models import User
 from kaohe.accounts.permissions import requires
 from kaohe.core.choices import ChangeAction
 from kaohe.core.models import ChangeLog
+from kaohe.core.ratelimit import by_user, rate_limited
 from kaohe.core.services import changelog_record
 from kaohe.schemes.models import Scheme, TargetAdjustment
 
@@ -97,6 +98,7 @@ def scoreboard(request: HttpRequest, year: int, month: int) -> HttpResponse:
 
 
 @requires("scores.view")
+@rate_limited("export", by_user)
 def scoreboard_export(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """The 成绩单 as .xlsx, in the page's layout, mode and group; a township user gets his own row only."""
     if not 1 <= month <= 12:

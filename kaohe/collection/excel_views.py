@@ -21,6 +21,7 @@ from kaohe.accounts.permissions import requires, role_has
 from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.forms import ACCEPT, MAX_UPLOAD_BYTES, PREVIEW, UploadForm, too_large
+from kaohe.core.ratelimit import by_user, rate_limited
 from kaohe.core.services import changelog_record
 from kaohe.lib import xlsx
 from kaohe.schemes.models import Scheme
@@ -103,6 +104,7 @@ def _download(request: HttpRequest, template: Template) -> HttpResponse:
 
 
 @requires("data.enter")
+@rate_limited("export", by_user)
 def values_template(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """The user's own monthly template: his township's self-report, or his department's figures."""
     try:
@@ -113,6 +115,7 @@ def values_template(request: HttpRequest, year: int, month: int) -> HttpResponse
 
 
 @requires("scheme.manage")
+@rate_limited("export", by_user)
 def targets_template(request: HttpRequest, year: int) -> HttpResponse:
     """The year's targets matrix as a template (importable while the scheme is a draft)."""
     try:

@@ -10,3 +10,4 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Each app declares its ledgers (台账) in its own ledgers.py; importing them registers them.
         autodiscover_modules("ledgers")
+        from . import checks  # noqa: F401 - registers the system checks

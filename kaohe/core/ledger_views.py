@@ -17,6 +17,7 @@ from kaohe.accounts.permissions import requires
 from kaohe.core.choices import ChangeAction
 from kaohe.core.forms import ACCEPT, MAX_UPLOAD_BYTES, PREVIEW, UploadForm, too_large
 from kaohe.core.ledger import Ledger, LedgerReport, ledger_export, ledger_import, ledger_template
+from kaohe.core.ratelimit import by_user, rate_limited
 from kaohe.core.services import changelog_record
 from kaohe.lib import xlsx
 
@@ -70,10 +71,12 @@ def ledger_urls(ledger: Ledger, *, back: str, prefix: str = "ledger/") -> list[U
         return render(request, "core/ledger.html", context(request, form=UploadForm(), report=report), status=status)
 
     @requires(ledger.permission)
+    @rate_limited("export", by_user)
     def template(request: HttpRequest) -> HttpResponse:
         return xlsx_download(ledger_template(ledger), ledger.template_filename)
 
     @requires(ledger.permission)
+    @rate_limited("export", by_user)
     def export(request: HttpRequest) -> HttpResponse:
         # An export of the district's records is audited like any other (SECURITY.md AU-1).
         changelog_record(

@@ -25,6 +25,7 @@ from kaohe.core.choices import ChangeAction
 from kaohe.core.exceptions import ApplicationError
 from kaohe.core.forms import ACCEPT, MAX_UPLOAD_BYTES, PREVIEW, attach_errors, too_large
 from kaohe.core.ledger_views import xlsx_download
+from kaohe.core.ratelimit import by_user, rate_limited
 from kaohe.core.services import changelog_record
 from kaohe.lib import xlsx
 
@@ -133,6 +134,7 @@ def scheme_copy(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @requires("scheme.view")
+@rate_limited("export", by_user)
 def workbook_export(request: HttpRequest, ref: str) -> HttpResponse:
     """The year's scheme as one workbook (考核方案工作簿), audited like every export (SECURITY.md AU-1)."""
     scheme = _scheme(request, ref)

@@ -49,7 +49,9 @@ def grid(browser: Browser, site: str, size: str = "desktop") -> Visit:
 
 
 def paste(cell: Locator, text: str) -> None:
-    """What Ctrl+V of cells copied from Excel or WPS delivers: tab-separated columns, newline-separated rows."""
+    """What Ctrl+V of cells copied from Excel or WPS delivers: tab-separated columns, newline-separated rows.
+    Dispatched once the sheet's script has bound its handlers (data-kh-ready), as a person's paste always is."""
+    expect(cell.locator("xpath=ancestor::table[@data-kh-sheet][@data-kh-ready]")).to_have_count(1)
     cell.evaluate(
         """(el, text) => {
             const data = new DataTransfer();

@@ -53,5 +53,6 @@
       // Enter never submits the grid from a cell: it moves down, as in a spreadsheet.
       if (moved || event.key === "Enter") event.preventDefault();
     });
+    table.setAttribute("data-kh-ready", "");  // the handlers are bound: a paste from now on is spread over the cells
   });
 })();

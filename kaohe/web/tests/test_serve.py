@@ -6,19 +6,15 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from kaohe import serving
+
 PASSWORD = "Kaohe@2026demo"
 # username → (text that must appear on the org page, text that must not)
 SCOPES = {
@@ -33,41 +29,15 @@ SCOPES = {
 ADMINS = {"xitong": "/manage/system/", "anquan": "/accounts/users/", "shenji": "/manage/audit/"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     var = tmp_path_factory.mktemp("var")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}}
     env.update({"KAOHE_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "kaohe.settings"})
-    kaohe = [sys.executable, "-m", "kaohe.cli"]
     for args in (["migrate", "-v0"], ["demo"], ["collectstatic", "--noinput", "-v0"]):
-        subprocess.run([*kaohe, *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
-    port = free_port()
-    server = subprocess.Popen(
-        [*kaohe, "serve", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        # Workers import Django and NumPy before they answer; on a busy machine that takes seconds.
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=10)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.5)
+        serving.kaohe(env, *args)
+    with serving.served(env, workers=2) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def open_session(base: str, username: str) -> tuple[urllib.request.OpenerDirector, str]:
