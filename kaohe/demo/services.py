@@ -21,6 +21,8 @@ from kaohe.core.ledger import ledger_import
 from kaohe.org.ledgers import ORG_LEDGER
 from kaohe.org.models import Department, Unit
 
+from .models import DemoMark
+
 WORKBOOKS = Path(__file__).resolve().parent / "workbooks"  # what the demo district hands in, as a district would
 
 
@@ -64,13 +66,19 @@ def demo_is_loaded() -> bool:
     return Unit.objects.exists()
 
 
+def demo_is_marked() -> bool:
+    """Whether `kaohe demo` built this database (demo.models.DemoMark): only then may --reset empty it."""
+    return DemoMark.objects.exists()
+
+
 def demo_password() -> str:
     return settings.KAOHE_DEMO_PASSWORD
 
 
 @transaction.atomic
 def demo_load() -> None:
-    """Build the demo district into an empty database."""
+    """Build the demo district into an empty database, and mark it as the demo's."""
+    DemoMark.objects.create()
     # The org tree comes in as a district brings its own: the org ledger workbook, through its import.
     admin, *others = ACCOUNTS
     account_services.user_create(

@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.test import TestCase, TransactionTestCase
 
+from kaohe import serving
 from kaohe.accounts.choices import Role
 from kaohe.accounts.models import User
 from kaohe.core.choices import ChangeAction
 from kaohe.core.models import ChangeLog
+from kaohe.demo.models import DemoMark
 from kaohe.demo.services import ACCOUNTS, DEMO_YEAR, demo_is_loaded
 from kaohe.org.models import Department, Unit, UnitGroup
 from kaohe.schemes.choices import RequestStatus
@@ -120,3 +127,49 @@ class DemoResetTests(TransactionTestCase):
             run_demo("--reset")
         second = list(Unit.objects.order_by("code").values_list("code", "name", "kind", "group__code", "parent__code"))
         self.assertEqual(first, second)
+        self.assertEqual(DemoMark.objects.count(), 1)  # the rebuilt database is the demo's again
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+class DemoResetRefusalTests(TestCase):
+    def test_reset_refuses_a_database_the_demo_did_not_build_and_changes_nothing(self) -> None:
+        DemoMark.objects.all().delete()  # as a district's database: the demo's data, but no mark
+        before = row_counts()
+        with self.assertRaises(CommandError) as ctx:
+            run_demo("--reset")
+        self.assertIn("拒绝重置：这个数据库不是 kaohe demo 创建的演示库", str(ctx.exception))
+        self.assertIn("未做任何改动", str(ctx.exception))
+        self.assertEqual(row_counts(), before)
+
+    def test_the_demo_marks_the_database_it_builds(self) -> None:
+        self.assertEqual(DemoMark.objects.count(), 1)
+
+
+def test_kaohe_demo_reset_on_a_district_s_own_database_exits_non_zero_and_keeps_every_row(tmp_path: Path) -> None:
+    """From the command line, as an operator would: `kaohe migrate`, `kaohe createadmin`, then `kaohe demo
+    --reset` by mistake. It exits 1 with the Chinese refusal; the account and its audit row are still there."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG"}}
+    env.update({"KAOHE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "kaohe.settings"})
+    env["KAOHE_ADMIN_PASSWORD"] = "Anquan#2026good"
+    serving.kaohe(env, "migrate", "-v0")
+    serving.kaohe(env, "createadmin", "anquan", "--name", "安全管理员")
+    database = tmp_path / "kaohe.sqlite3"
+
+    def rows() -> dict[str, list[tuple[object, ...]]]:
+        with sqlite3.connect(database) as db:
+            return {
+                "users": db.execute("SELECT username FROM accounts_user").fetchall(),
+                "log": db.execute("SELECT action, object_repr FROM core_changelog ORDER BY id").fetchall(),
+            }
+
+    before = rows()
+    assert before["users"] == [("anquan",)]
+    refused = subprocess.run(
+        [*serving.KAOHE, "demo", "--reset"], cwd=serving.ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert refused.returncode == 1
+    assert "拒绝重置" in refused.stderr
+    assert rows() == before

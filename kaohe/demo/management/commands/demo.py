@@ -12,16 +12,23 @@ from kaohe.core.exceptions import ApplicationError
 from kaohe.demo import services
 
 ONLY_EMPTY = "演示区只加载到空数据库（kaohe demo --reset 会清空数据库）。"
+NOT_DEMO = (
+    "拒绝重置：这个数据库不是 kaohe demo 创建的演示库（没有演示库标记），重置会清空其中的全部数据和审计日志。"
+    "未做任何改动。空数据库请直接运行 kaohe demo；如需演示，请另用一个空数据库（另设 KAOHE_VAR_DIR 或 DATABASE_URL）。"
+)
 
 
 class Command(BaseCommand):
-    help = "加载演示区（云溪区）数据；数据库非空时不重复加载。--reset 清空后重新加载。"
+    help = "加载演示区（云溪区）数据；数据库非空时不重复加载。--reset 清空演示库后重新加载（仅限 kaohe demo 建的库）。"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--reset", action="store_true", help="清空数据库后重新加载演示数据")
+        parser.add_argument("--reset", action="store_true", help="清空演示库后重新加载演示数据（其他数据库一律拒绝）")
 
     def handle(self, *args: Any, reset: bool, **options: Any) -> None:
         if reset:
+            # Only the demo's own database is ever emptied: a district's, audit log and all, is refused untouched.
+            if not services.demo_is_marked():
+                raise CommandError(NOT_DEMO)
             call_command("flush", interactive=False, verbosity=0)
         if services.demo_is_loaded():
             self.stdout.write("数据库已有数据，未重复加载演示区（如需重建请使用 kaohe demo --reset）。")
