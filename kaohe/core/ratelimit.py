@@ -34,9 +34,6 @@ class Rate:
     count: int
     seconds: int
 
-    def __str__(self) -> str:
-        return f"{self.count}/{self.seconds}"
-
 
 def clock() -> float:
     return time.time()
