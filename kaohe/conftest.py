@@ -36,26 +36,31 @@ def django_db_setup(
     transactions on top of it; tests that commit (browser tests, TransactionTestCase) get it back from the
     snapshot (`kaohe.test.world_restore`), never by loading it again.
 
+    The suite runs as the application role (core.database); the owner creates, migrates, snapshots and cleans.
     It replaces pytest-django's own, which sets up only the databases that the collected tests declare: browser
     tests declare none (they restore instead of flushing), and run alone they would find no test database.
     Under pytest-xdist (`make test` runs two workers) each worker has its own database (`django_db_modify_db_settings`
     suffixes the name), its own demo load and its own snapshot."""
     from django.test.utils import setup_databases, teardown_databases
 
+    from kaohe.core.database import application_role, as_owner
     from kaohe.demo.services import demo_is_loaded
-    from kaohe.test import count_loads, world_load, world_snapshot
+    from kaohe.test import application_role_ready, count_loads, world_load, world_snapshot
 
     count_loads()
     verbosity = request.config.option.verbose
+    role = application_role()
     with django_db_blocker.unblock():
-        config = setup_databases(
-            verbosity=verbosity, interactive=False, aliases={"default": {}}, serialized_aliases=set()
-        )
+        with as_owner():  # the owner creates and migrates the test database, and grants the application role
+            config = setup_databases(
+                verbosity=verbosity, interactive=False, aliases={"default": {}}, serialized_aliases=set()
+            )
+            application_role_ready(role)
         if not demo_is_loaded():
-            world_load()
+            world_load()  # as the application role, as `kaohe demo` runs in production
         world_snapshot()
     yield
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), as_owner():
         try:
             teardown_databases(config, verbosity=verbosity)
         except Exception as exc:  # as pytest-django's own: a database left behind is no test failure

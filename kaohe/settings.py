@@ -62,25 +62,25 @@ DEBUG = env_bool("DEBUG", False)
 DEFAULT_SQLITE = VAR_DIR / "kaohe.sqlite3"
 
 
-def _database_from_url(url: str) -> dict[str, object]:
+def _database_from_url(url: str, variable: str = "DATABASE_URL") -> dict[str, object]:
     import dj_database_url
 
     if "://" not in url:
         raise ImproperlyConfigured(
-            f"环境变量 DATABASE_URL 格式不正确：{url!r}。"
+            f"环境变量 {variable} 格式不正确：{url!r}。"
             "应为 postgres://用户:密码@主机:端口/库名 或 sqlite:////绝对路径/文件.sqlite3。"
         )
     try:
         config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     except (ValueError, KeyError) as exc:
-        raise ImproperlyConfigured(f"环境变量 DATABASE_URL 无法解析（{exc}）：{url!r}。") from None
+        raise ImproperlyConfigured(f"环境变量 {variable} 无法解析（{exc}）：{url!r}。") from None
     engine = str(config.get("ENGINE", ""))
     if engine not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
         raise ImproperlyConfigured(
-            f"环境变量 DATABASE_URL 使用了不支持的数据库：{url.split('://', 1)[0]!r}。仅支持 postgres 与 sqlite。"
+            f"环境变量 {variable} 使用了不支持的数据库：{url.split('://', 1)[0]!r}。仅支持 postgres 与 sqlite。"
         )
     if engine == "django.db.backends.postgresql" and not config.get("NAME"):
-        raise ImproperlyConfigured("环境变量 DATABASE_URL 缺少数据库名（路径部分）。")
+        raise ImproperlyConfigured(f"环境变量 {variable} 缺少数据库名（路径部分）。")
     if engine == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         # WAL lets the scoreboard be read while a submission is being written; IMMEDIATE avoids
@@ -95,6 +95,25 @@ def _database_from_url(url: str) -> dict[str, object]:
 _database_url = env_str("DATABASE_URL").strip()
 EMBEDDED_DATABASE = not _database_url
 DATABASES = {"default": _database_from_url(_database_url or f"sqlite:///{DEFAULT_SQLITE}")}
+
+
+def _owner_from_url(url: str, database: dict[str, object]) -> dict[str, object] | None:
+    """The role that owns the tables (PostgreSQL): `kaohe migrate` and `kaohe flush` connect as it, the
+    application never does (core.database.as_owner). It must name the same database as DATABASE_URL."""
+    if not url:
+        return None
+    owner = _database_from_url(url, "DATABASE_OWNER_URL")
+    if owner["ENGINE"] != "django.db.backends.postgresql" or database["ENGINE"] != owner["ENGINE"]:
+        raise ImproperlyConfigured("环境变量 DATABASE_OWNER_URL 仅用于 PostgreSQL，且 DATABASE_URL 也须是 PostgreSQL。")
+    if owner["NAME"] != database["NAME"]:
+        raise ImproperlyConfigured(
+            f"环境变量 DATABASE_OWNER_URL 的数据库 {owner['NAME']!r} 与 DATABASE_URL 的 {database['NAME']!r} 不同。"
+        )
+    return {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+
+
+# Set only where migrations run (see docs/deployment.md), never in the web server's environment.
+DATABASE_OWNER = _owner_from_url(env_str("DATABASE_OWNER_URL").strip(), DATABASES["default"])
 
 # --- Secret key -----------------------------------------------------------------------------------
 # Production must supply SECRET_KEY; only the embedded demo database may generate one under var/.

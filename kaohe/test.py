@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client, TestCase
 
 from kaohe.accounts.choices import Role
@@ -93,6 +94,23 @@ def world_load() -> None:
     demo.demo_load()
 
 
+def application_role_ready(role: str) -> None:
+    """As the owner (a superuser in tests): the application role exists (created the first time, as a login role
+    with no other attribute) and holds its grants on the new test database. Two workers may race to create it."""
+    from django.db import connection
+
+    from kaohe.core.database import grant_application_role
+
+    if connection.vendor != "postgresql" or role == connection.settings_dict["USER"]:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DO $$ BEGIN CREATE ROLE " + connection.ops.quote_name(role) + " LOGIN; "
+            "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )
+        grant_application_role(cursor, role)
+
+
 def _tables() -> list[str]:
     from django.db import connection
 
@@ -102,10 +120,15 @@ def _tables() -> list[str]:
 def world_snapshot() -> None:
     """Keep a copy of every table as the demo left it (PostgreSQL: a schema of plain copies, taken in well under
     a second), for `world_restore` after tests that commit."""
-    from django.db import connection
+    from kaohe.core.database import as_owner
 
-    if connection.vendor != "postgresql":
-        return
+    with as_owner() as connection:
+        if connection.vendor != "postgresql":
+            return
+        _copy_tables(connection)
+
+
+def _copy_tables(connection: BaseDatabaseWrapper) -> None:
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE; CREATE SCHEMA {SNAPSHOT_SCHEMA}")
@@ -116,15 +139,23 @@ def world_snapshot() -> None:
 def world_restore() -> None:
     """Put every table back as the demo left it: after tests that commit (browser tests, TransactionTestCase),
     instead of emptying the database and loading the demo again. On SQLite (the smoke set) it reloads."""
-    from django.apps import apps
     from django.core.management import call_command
-    from django.core.management.color import no_style
     from django.db import connection
+
+    from kaohe.core.database import as_owner
 
     if connection.vendor != "postgresql":
         call_command("flush", interactive=False, verbosity=0)
         world_load()
         return
+    with as_owner() as owner:  # the owner, a superuser in tests: replica mode and TRUNCATE are the owner's
+        _put_tables_back(owner)
+
+
+def _put_tables_back(connection: BaseDatabaseWrapper) -> None:
+    from django.apps import apps
+    from django.core.management.color import no_style
+
     q = connection.ops.quote_name
     tables = _tables()
     with connection.cursor() as cursor:

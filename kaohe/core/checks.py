@@ -28,3 +28,30 @@ def rate_limit_cache_is_shared(app_configs: Any = None, **kwargs: Any) -> list[c
             id="kaohe.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.security)
+def application_role_cannot_rewrite_the_change_log(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """PostgreSQL: the server's role must not own the change log (nor be a superuser), or its triggers protect
+    nothing (SECURITY.md AU-3). A database that cannot be reached is the business of other checks."""
+    from django.db import DatabaseError, connection
+
+    from kaohe.core.database import changelog_owner_problem
+
+    if connection.vendor != "postgresql":
+        return []
+    try:
+        with connection.cursor() as cursor:
+            problem = changelog_owner_problem(cursor)
+    except DatabaseError:
+        return []
+    if problem is None:
+        return []
+    return [
+        checks.Warning(
+            problem,
+            hint="按 docs/deployment.md 建立两个角色：所有者角色只用于 kaohe migrate（DATABASE_OWNER_URL），"
+            "服务以不拥有任何表的应用角色连接（DATABASE_URL）。",
+            id="kaohe.W002",
+        )
+    ]

@@ -30,6 +30,16 @@ def run_kaohe(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPro
         ({"DATABASE_URL": "postgres://127.0.0.1:5432/"}, "DATABASE_URL 缺少数据库名"),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}, "必须设置环境变量 SECRET_KEY"),
         ({"DEBUG": "maybe"}, "DEBUG 的取值"),
+        ({"DATABASE_OWNER_URL": "postgres://owner@127.0.0.1/kaohe"}, "DATABASE_URL 也须是 PostgreSQL"),
+        (
+            {
+                "DATABASE_URL": "postgres://app@127.0.0.1/kaohe",
+                "SECRET_KEY": "k" * 50,
+                "DATABASE_OWNER_URL": "postgres://owner@127.0.0.1/other",
+            },
+            "DATABASE_OWNER_URL 的数据库 'other' 与 DATABASE_URL 的 'kaohe' 不同",
+        ),
+        ({"DATABASE_OWNER_URL": "owner"}, "DATABASE_OWNER_URL 格式不正确"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_a_clear_message(tmp_path: Path, env: dict[str, str], message: str) -> None:
