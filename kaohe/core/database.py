@@ -16,6 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 CHANGE_LOG = "core_changelog"
+NO_TRUNCATE = "core_changelog_no_truncate"  # the trigger of migration core/0005
 
 
 def owner_configured() -> bool:
@@ -42,6 +43,19 @@ def as_owner(alias: str = DEFAULT_DB_ALIAS) -> Iterator[BaseDatabaseWrapper]:
         connection.close()
         application["NAME"] = connection.settings_dict["NAME"]  # Django's test runner names its test database
         connection.settings_dict = application
+
+
+@contextmanager
+def change_log_truncatable(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """Inside the caller's transaction, as the owner: the change log's TRUNCATE trigger off until the block ends.
+    Only the owner may; the application role gets a permission error and the transaction rolls back."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {CHANGE_LOG} DISABLE TRIGGER {NO_TRUNCATE}")
+        yield
+        cursor.execute(f"ALTER TABLE {CHANGE_LOG} ENABLE TRIGGER {NO_TRUNCATE}")
 
 
 def application_role(alias: str = DEFAULT_DB_ALIAS) -> str:

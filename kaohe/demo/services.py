@@ -71,6 +71,13 @@ def demo_is_marked() -> bool:
     return DemoMark.objects.exists()
 
 
+def demo_may_be_emptied() -> bool:
+    """Whether `kaohe flush` may empty this database: `kaohe demo` built it, or it holds no audit log to lose."""
+    from kaohe.core.models import ChangeLog
+
+    return demo_is_marked() or not ChangeLog.objects.exists()
+
+
 def demo_password() -> str:
     return settings.KAOHE_DEMO_PASSWORD
 

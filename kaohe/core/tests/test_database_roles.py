@@ -126,8 +126,8 @@ def statements(script: str) -> list[str]:
 
 def test_au3_docs_deployment_two_roles_from_an_empty_database(django_db_blocker: Any, tmp_path: Path) -> None:
     """docs/deployment.md followed on a new database: the application role alone cannot migrate (a Chinese
-    message, exit 1); with DATABASE_OWNER_URL it can; then the server's role may append to the change log only,
-    and `kaohe check` finds nothing to warn about."""
+    message, exit 1); with DATABASE_OWNER_URL it can; `kaohe flush` is refused even as the owner; the server's
+    role may append to the change log only, and `kaohe check` finds nothing to warn about."""
     with django_db_blocker.unblock(), as_owner() as owner:
         settings = owner.settings_dict
     suffix = str(settings["NAME"]).removeprefix("test_")
@@ -160,6 +160,8 @@ def test_au3_docs_deployment_two_roles_from_an_empty_database(django_db_blocker:
             assert migrated.returncode == 0, migrated.stderr
             created = run_kaohe({**env, "KAOHE_ADMIN_PASSWORD": "Deploy@2026x"}, "createadmin", "anquan")
             assert created.returncode == 0, created.stderr
+            flushed = run_kaohe({**env, "DATABASE_OWNER_URL": url(owner_role, "o")}, "flush", "--noinput")
+            assert flushed.returncode == 1 and "拒绝清空" in flushed.stderr  # even the owner: a district's log stays
             checked = run_kaohe(env, "check")
             assert checked.returncode == 0 and "kaohe.W002" not in checked.stderr, checked.stderr
             with psycopg.connect(url(app_role, "a"), autocommit=True) as app:

@@ -150,7 +150,8 @@ class DemoResetRefusalTests(TestCase):
 
 def test_kaohe_demo_reset_on_a_district_s_own_database_exits_non_zero_and_keeps_every_row(tmp_path: Path) -> None:
     """From the command line, as an operator would: `kaohe migrate`, `kaohe createadmin`, then `kaohe demo
-    --reset` by mistake. It exits 1 with the Chinese refusal; the account and its audit row are still there."""
+    --reset` (or `kaohe flush`) by mistake. Each exits 1 with the Chinese refusal; the account and its audit row
+    are still there."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG"}}
     env.update({"KAOHE_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "kaohe.settings"})
     env["KAOHE_ADMIN_PASSWORD"] = "Anquan#2026good"
@@ -172,4 +173,11 @@ def test_kaohe_demo_reset_on_a_district_s_own_database_exits_non_zero_and_keeps_
     )
     assert refused.returncode == 1
     assert "拒绝重置" in refused.stderr
+    assert rows() == before
+    # Nor does Django's own flush, which Kaohe's replaces: a database with an audit log and no mark is kept.
+    flushed = subprocess.run(
+        [*serving.KAOHE, "flush", "--noinput"], cwd=serving.ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert flushed.returncode == 1
+    assert "拒绝清空" in flushed.stderr and "未做任何改动" in flushed.stderr
     assert rows() == before
