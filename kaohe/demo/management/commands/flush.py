@@ -11,9 +11,9 @@ from typing import Any
 
 from django.core.management import CommandError
 from django.core.management.commands import flush
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
-from kaohe.core.database import as_owner, change_log_truncatable
+from kaohe.core.database import application_role, as_owner, change_log_truncatable, insufficient_privilege
 from kaohe.demo import services
 
 NOT_DISPOSABLE = (
@@ -27,8 +27,17 @@ class Command(flush.Command):
 
     def handle(self, *args: Any, **options: Any) -> None:
         alias = options["database"]
-        with as_owner(alias) as connection, transaction.atomic(using=alias):
-            if not services.demo_may_be_emptied():
-                raise CommandError(NOT_DISPOSABLE)
-            with change_log_truncatable(connection):
-                super().handle(*args, **options)
+        role = application_role(alias)
+        try:
+            with as_owner(alias) as connection, transaction.atomic(using=alias):
+                if not services.demo_may_be_emptied():
+                    raise CommandError(NOT_DISPOSABLE)
+                with change_log_truncatable(connection):
+                    super().handle(*args, **options)
+        except (DatabaseError, CommandError) as exc:
+            if not insufficient_privilege(exc):
+                raise
+            raise CommandError(
+                f"未清空：数据库角色 {role} 无权清空数据库，未做任何改动。"
+                "请以表的所有者角色运行：设置 DATABASE_OWNER_URL（见 docs/deployment.md）。"
+            ) from None
