@@ -4,6 +4,7 @@ bonus/deduction/veto records. Views parse, call one service and respond; every o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -622,6 +623,23 @@ def adjustment_list(request: HttpRequest, ref: str) -> HttpResponse:
     return render(request, "schemes/adjustment_list.html", context)
 
 
+def _decide(request: HttpRequest, approve: bool, done: str, decide: Callable[[str], object]) -> None:
+    """One approval or return (DecisionForm: a return needs its note): `decide(note)` is the service; its refusal,
+    or `done`, becomes the page's message."""
+    form = DecisionForm(request.POST, approve=approve)
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for e in form.errors["note"]))
+        return
+    try:
+        decide(form.cleaned_data["note"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, done)
+
+
 def _back(request: HttpRequest, default: str, **kwargs: object) -> HttpResponse:
     # Only two known places to go back to, never a URL taken from the request (no open redirect).
     if request.POST.get("back") == "target" and "target_id" in kwargs:
@@ -634,20 +652,13 @@ def _back(request: HttpRequest, default: str, **kwargs: object) -> HttpResponse:
 def adjustment_decide(request: HttpRequest, adjustment_id: int, decision: str) -> HttpResponse:
     adjustment = access_adjustment(_user(request), adjustment_id, "decide")
     approve = decision == "approve"
-    form = DecisionForm(request.POST, approve=approve)
-    if not form.is_valid():
-        messages.error(request, "；".join(str(e) for e in form.errors["note"]))
-    else:
-        try:
-            services.target_adjustment_decide(
-                adjustment=adjustment, approve=approve, note=form.cleaned_data["note"], by=_user(request)
-            )
-        except (ApplicationError, ValidationError) as exc:
-            messages.error(request, exc.message if isinstance(exc, ApplicationError) else "；".join(exc.messages))
-        else:
-            target = adjustment.target
-            what = f"{target.unit.name} · {target.indicator.name}"
-            messages.success(request, f"已批准任务调整：{what}。" if approve else f"已驳回任务调整：{what}。")
+    what = f"{adjustment.target.unit.name} · {adjustment.target.indicator.name}"
+    _decide(
+        request, approve, f"已批准任务调整：{what}。" if approve else f"已驳回任务调整：{what}。",
+        lambda note: services.target_adjustment_decide(
+            adjustment=adjustment, approve=approve, note=note, by=_user(request)
+        ),
+    )  # fmt: skip
     return _back(
         request, "schemes:adjustment_list", ref=adjustment.target.indicator.scheme.ref, target_id=adjustment.target_id
     )
@@ -723,19 +734,11 @@ def item_propose(request: HttpRequest, ref: str) -> HttpResponse:
 def item_decide(request: HttpRequest, record_id: int, decision: str) -> HttpResponse:
     record = access_item_record(_user(request), record_id, "decide")
     approve = decision == "approve"
-    form = DecisionForm(request.POST, approve=approve)
-    if not form.is_valid():
-        messages.error(request, "；".join(str(e) for e in form.errors["note"]))
-    else:
-        try:
-            services.item_record_decide(
-                record=record, approve=approve, note=form.cleaned_data["note"], by=_user(request)
-            )
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            what = f"{record.unit.name} · {record.item_type.name}"
-            messages.success(request, f"已批准：{what}。" if approve else f"已驳回：{what}。")
+    what = f"{record.unit.name} · {record.item_type.name}"
+    _decide(
+        request, approve, f"已批准：{what}。" if approve else f"已驳回：{what}。",
+        lambda note: services.item_record_decide(record=record, approve=approve, note=note, by=_user(request)),
+    )  # fmt: skip
     return redirect("schemes:item_list", ref=record.item_type.scheme.ref)
 
 
