@@ -58,8 +58,8 @@ def _visible_rows(user: User, board: selectors.Board) -> list[selectors.Row]:
     return board.rows
 
 
-@requires("scores.view")
-def scores_index(request: HttpRequest) -> HttpResponse:
+def latest_period(request: HttpRequest, route: str) -> HttpResponse:
+    """`route` at the latest period with figures (official first, else the preview), or a page saying why none."""
     scheme = latest_scheme()
     if scheme is None:
         return render(request, "assessment/empty.html", {"reason": "还没有已发布的考核方案。"})
@@ -67,7 +67,12 @@ def scores_index(request: HttpRequest) -> HttpResponse:
     month = selectors.latest_month(scheme) or selectors.latest_month(scheme, Mode.PREVIEW)
     if month is None:
         return render(request, "assessment/empty.html", {"reason": f"{scheme.year}年还没有已审核的数据。"})
-    return redirect("assessment:scoreboard", year=scheme.year, month=month)
+    return redirect(route, year=scheme.year, month=month)
+
+
+@requires("scores.view")
+def scores_index(request: HttpRequest) -> HttpResponse:
+    return latest_period(request, "assessment:scoreboard")
 
 
 @requires("scores.view")

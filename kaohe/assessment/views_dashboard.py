@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from kaohe.accounts.models import User
 from kaohe.accounts.permissions import requires
 
 from . import dashboard, selectors
 from .inputs import Mode
-from .views import NOT_FOUND, _mode, _scheme, latest_scheme
+from .views import NOT_FOUND, _mode, _scheme, latest_period
 
 
 def _k(request: HttpRequest) -> int | None:
@@ -21,15 +21,7 @@ def _k(request: HttpRequest) -> int | None:
 
 @requires("scores.view")
 def dashboard_index(request: HttpRequest) -> HttpResponse:
-    """The latest period with figures: official first, else the preview."""
-    scheme = latest_scheme()
-    if scheme is None:
-        return render(request, "assessment/empty.html", {"reason": "还没有已发布的考核方案。"})
-    scheme = _scheme(scheme.year)
-    month = selectors.latest_month(scheme) or selectors.latest_month(scheme, Mode.PREVIEW)
-    if month is None:
-        return render(request, "assessment/empty.html", {"reason": f"{scheme.year}年还没有已审核的数据。"})
-    return redirect("assessment:dashboard", year=scheme.year, month=month)
+    return latest_period(request, "assessment:dashboard")
 
 
 @requires("scores.view")
