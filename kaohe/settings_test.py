@@ -14,15 +14,14 @@ if os.environ.get("KAOHE_TEST_DB", "postgres") == "sqlite":
     DATABASES = {"default": _database_from_url("sqlite:///" + str(VAR_DIR / "test.sqlite3"))}  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-smoke.sqlite3")}  # noqa: F405
 else:
-    # As in production (docs/deployment.md): the suite connects as an application role that owns no table; the
-    # owner (the local server's superuser, which creates the test database) migrates, snapshots and cleans it.
-    # A TEST_DATABASE_URL of one's own, without TEST_DATABASE_OWNER_URL, runs everything as that one role.
-    _test_url = os.environ.get("TEST_DATABASE_URL", "")
-    _owner_url = os.environ.get(
-        "TEST_DATABASE_OWNER_URL", "" if _test_url else "postgres://postgres@127.0.0.1:5432/test"
-    )
-    DATABASES = {"default": _database_from_url(_test_url or "postgres://kaohe_app@127.0.0.1:5432/test")}
+    # As in production (docs/deployment.md): the suite connects as an application role that owns no table
+    # (TEST_APPLICATION_ROLE, created by conftest the first time); TEST_DATABASE_URL names the server's superuser,
+    # the owner, which creates, migrates, snapshots and cleans the test database.
+    _owner_url = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    DATABASES = {"default": _database_from_url(_owner_url)}
     DATABASE_OWNER = _owner_from_url(_owner_url, DATABASES["default"])
+    DATABASES["default"]["USER"] = os.environ.get("TEST_APPLICATION_ROLE", "kaohe_app")
+    DATABASES["default"]["PASSWORD"] = TEST_APPLICATION_PASSWORD = "kaohe-test-only"
     # Two checkouts testing at once on one server must not share the throw-away test database.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KAOHE_TEST_DB_NAME", "test_kaohe")}
 

@@ -96,16 +96,19 @@ def world_load() -> None:
 
 def application_role_ready(role: str) -> None:
     """As the owner (a superuser in tests): the application role exists (created the first time, as a login role
-    with no other attribute) and holds its grants on the new test database. Two workers may race to create it."""
+    with the test-only password and no other attribute) and holds its grants on the new test database. Two
+    workers may race to create it."""
+    from django.conf import settings
     from django.db import connection
 
     from kaohe.core.database import grant_application_role
 
     if connection.vendor != "postgresql" or role == connection.settings_dict["USER"]:
         return
+    password = settings.TEST_APPLICATION_PASSWORD.replace("'", "''")
     with connection.cursor() as cursor:
         cursor.execute(
-            "DO $$ BEGIN CREATE ROLE " + connection.ops.quote_name(role) + " LOGIN; "
+            f"DO $$ BEGIN CREATE ROLE {connection.ops.quote_name(role)} LOGIN PASSWORD '{password}'; "
             "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         )
         grant_application_role(cursor, role)

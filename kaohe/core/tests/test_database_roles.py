@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg.errors
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
@@ -41,7 +42,7 @@ class ApplicationRoleTests(WorldTestCase):
                 "WHERE r.rolname = current_user AND c.oid = 'core_changelog'::regclass"
             )
             user, superuser, owner = cursor.fetchone()
-        self.assertEqual(user, "kaohe_app")
+        self.assertEqual(user, settings.DATABASES["default"]["USER"])  # kaohe_app unless TEST_APPLICATION_ROLE
         self.assertFalse(superuser)
         self.assertNotEqual(owner, user)
 
@@ -93,6 +94,7 @@ def test_au3_a_trigger_refuses_truncate_of_the_change_log_even_to_its_owner(djan
 
 
 def test_au3_kaohe_check_warns_when_the_server_s_role_owns_the_change_log(django_db_blocker: Any) -> None:
+    role = connection.settings_dict["USER"]
     with django_db_blocker.unblock():
         assert "kaohe.W002" not in check_output()  # the application role: nothing to warn about
         with as_owner() as owner:
@@ -101,11 +103,11 @@ def test_au3_kaohe_check_warns_when_the_server_s_role_owns_the_change_log(django
             with transaction.atomic(), owner.cursor() as cursor:
                 # The application role made owner of the table, as a one-role installation leaves it.
                 cursor.execute("SET LOCAL lock_timeout = '10s'")
-                cursor.execute("ALTER TABLE core_changelog OWNER TO kaohe_app")
-                cursor.execute("SET LOCAL ROLE kaohe_app")
+                cursor.execute(f"ALTER TABLE core_changelog OWNER TO {owner.ops.quote_name(role)}")
+                cursor.execute(f"SET LOCAL ROLE {owner.ops.quote_name(role)}")
                 owning = check_output()
                 transaction.set_rollback(True)
-            assert "kaohe.W002" in owning and "应用连接数据库的角色 kaohe_app 是变更记录表的所有者" in owning
+            assert "kaohe.W002" in owning and f"应用连接数据库的角色 {role} 是变更记录表的所有者" in owning
 
 
 def deployment_sql(database: str, owner: str, app: str) -> tuple[list[str], list[str]]:
@@ -129,15 +131,15 @@ def test_au3_docs_deployment_two_roles_from_an_empty_database(django_db_blocker:
     message, exit 1); with DATABASE_OWNER_URL it can; `kaohe flush` is refused even as the owner; the server's
     role may append to the change log only, and `kaohe check` finds nothing to warn about."""
     with django_db_blocker.unblock(), as_owner() as owner:
-        settings = owner.settings_dict
-    suffix = str(settings["NAME"]).removeprefix("test_")
+        owned = owner.settings_dict
+    suffix = str(owned["NAME"]).removeprefix("test_")
     database, owner_role, app_role = f"kaohe_deploy_{suffix}", f"deploy_owner_{suffix}", f"deploy_app_{suffix}"
     on_server, in_database = deployment_sql(database, owner_role, app_role)
-    admin = {"host": settings["HOST"], "port": settings["PORT"], "user": settings["USER"], "autocommit": True}
+    admin = {"host": owned["HOST"], "port": owned["PORT"], "user": owned["USER"], "autocommit": True}
     cleanup = [f"DROP DATABASE IF EXISTS {database}", *(f"DROP ROLE IF EXISTS {r}" for r in (owner_role, app_role))]
 
     def url(role: str, password: str) -> str:
-        return f"postgres://{role}:{password}@{settings['HOST']}:{settings['PORT']}/{database}"
+        return f"postgres://{role}:{password}@{owned['HOST']}:{owned['PORT']}/{database}"
 
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_OWNER_URL"}}
     env.update({

@@ -131,7 +131,7 @@ class TwoServerProcessesTests(TransactionTestCase):
         var = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, var, True)
         env.update({
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
             "SECRET_KEY": "rate-limit-test-key-" + "0" * 40, "KAOHE_VAR_DIR": var,
             "LOGIN_RATE_LIMIT": f"4/{WINDOW}", "DJANGO_SETTINGS_MODULE": "kaohe.settings",
         })  # fmt: skip
