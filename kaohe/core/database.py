@@ -1,5 +1,5 @@
-"""Two PostgreSQL roles (SECURITY.md AU-3): the owner of the tables runs migrations and empties a database it is
-told to; the application role the server connects as may read and write rows, never alter a table, and never
+"""Two PostgreSQL roles (SECURITY.md AU-3): the owner of the tables runs migrations and empties a demo database
+(`kaohe flush`); the application role the server connects as may read and write rows, never alter a table, and never
 update, delete or truncate the change log. docs/deployment.md creates the roles; this module grants and checks.
 
 Without DATABASE_OWNER_URL (the embedded SQLite database, or one PostgreSQL role for everything) the owner is the
@@ -20,7 +20,7 @@ NO_TRUNCATE = "core_changelog_no_truncate"  # the trigger of migration core/0005
 
 
 def owner_configured() -> bool:
-    return bool(getattr(settings, "DATABASE_OWNER", None))
+    return bool(settings.DATABASE_OWNER)
 
 
 @contextmanager
@@ -28,7 +28,7 @@ def as_owner(alias: str = DEFAULT_DB_ALIAS) -> Iterator[BaseDatabaseWrapper]:
     """The connection `alias`, connected as the owner role for the duration. Only this thread's connection changes
     (each thread has its own); it is closed before and after, so nothing done as the owner stays open."""
     connection = connections[alias]
-    owner: dict[str, Any] | None = getattr(settings, "DATABASE_OWNER", None)
+    owner: dict[str, Any] | None = settings.DATABASE_OWNER
     if not owner or connection.vendor != "postgresql":
         yield connection
         return
